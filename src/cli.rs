@@ -1,0 +1,98 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "integrate",
+    version,
+    about = "Compile office and integration registry files into Kubernetes manifests",
+    long_about = "Compile office and integration registry files into Kubernetes manifests \
+                  for Argo CD or Flux.\n\nExit codes: 0 success or no difference, 1 a \
+                  difference was found (diff, build --check), 2 invalid input or usage."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// Folder of registry entries (`<id>.toml`).
+    #[arg(
+        long,
+        global = true,
+        default_value = "integrations",
+        value_name = "DIR"
+    )]
+    pub registry: PathBuf,
+    /// Folder of minijinja templates used by registry entries.
+    #[arg(long, global = true, default_value = "templates", value_name = "DIR")]
+    pub templates: PathBuf,
+    /// Folder that receives one subfolder of manifests per office.
+    #[arg(long, global = true, default_value = "out", value_name = "DIR")]
+    pub out: PathBuf,
+    /// When to color messages and diffs.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render offices and write `out/<office>/`.
+    Build(BuildArgs),
+    /// Validate the registry and offices without writing anything.
+    Check(OfficesArg),
+    /// List the registry's integrations.
+    List,
+    /// Show one registry entry.
+    Show {
+        /// Id or alias of the integration.
+        id: String,
+    },
+    /// Show what an agent gets and where each part comes from.
+    Explain {
+        /// Office id.
+        office: String,
+        /// Agent name.
+        agent: String,
+        #[command(flatten)]
+        offices: OfficesArg,
+    },
+    /// Create a new registry entry with its guide.
+    New {
+        /// Id of the new integration: a lowercase DNS label.
+        id: String,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct OfficesArg {
+    /// Office files or folders of them.
+    #[arg(value_name = "OFFICES", default_value = "offices")]
+    pub offices: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub offices: OfficesArg,
+    /// Write nothing; exit with 1 when `out/` is not what the inputs render.
+    #[arg(long)]
+    pub check: bool,
+    /// Overwrite or remove generated files that were edited by hand, and
+    /// files integrate did not write where it needs to write one.
+    #[arg(long)]
+    pub force: bool,
+}
