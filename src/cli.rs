@@ -75,6 +75,20 @@ pub enum Command {
         /// Id of the new integration: a lowercase DNS label.
         id: String,
     },
+    /// Print the registry's dependency graph.
+    Graph {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz DOT.
+    Dot,
+    /// A Mermaid flowchart, which GitHub renders in Markdown.
+    Mermaid,
 }
 
 #[derive(Debug, Clone, Args)]

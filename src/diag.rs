@@ -134,7 +134,11 @@ impl Diagnostic {
             }
         };
         let mut out = format!("{}: {}\n", paint(label), self.headline());
-        if let Some(snippet) = &self.snippet {
+        let snippet = match self.severity {
+            Severity::Error => self.snippet.as_ref(),
+            Severity::Hint => None,
+        };
+        if let Some(snippet) = snippet {
             let number = self.line.to_string();
             let gutter = " ".repeat(number.len());
             let carets = "^".repeat(snippet.width);

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod cron;
 pub mod diag;
 pub mod load;
 pub mod names;
@@ -32,5 +33,6 @@ pub fn run(cli: Cli) -> u8 {
             offices,
         } => commands::explain::run(global, office, agent, offices),
         Command::New { id } => commands::new::run(global, id),
+        Command::Graph { format } => commands::graph::run(global, *format),
     }
 }

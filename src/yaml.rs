@@ -1,12 +1,23 @@
-//! The one place that writes YAML. serde-saphyr quotes every string that
-//! a YAML 1.1 reader (Kubernetes' decoder, PyYAML) would take for a
-//! boolean, number, null or date, so strings reach the cluster unchanged.
+//! The one place that writes and reads YAML. serde-saphyr quotes every
+//! string that a YAML 1.1 reader (Kubernetes' decoder, PyYAML) would take
+//! for a boolean, number, null or date, so strings reach the cluster
+//! unchanged.
 
 use serde::Serialize;
 
 /// Serializes `value` as one YAML document without the `---` marker.
 pub fn to_yaml<T: Serialize>(value: &T) -> Result<String, String> {
     serde_saphyr::to_string(value).map_err(|error| error.to_string())
+}
+
+/// Parses every document of a YAML stream into JSON values. Empty and
+/// null documents are skipped. The error is one line: the message and its
+/// location, without a source excerpt.
+pub fn from_yaml_documents(text: &str) -> Result<Vec<serde_json::Value>, String> {
+    let mut options = serde_saphyr::Options::default();
+    options.with_snippet = false;
+    serde_saphyr::from_multiple_with_options(text, options)
+        .map_err(|error| error.to_string().replace('\n', " "))
 }
 
 #[cfg(test)]
@@ -120,6 +131,36 @@ mod tests {
             .map(|line| line.get(2..).unwrap_or(""))
             .collect();
         assert_eq!(body.join("\n"), prompt);
+    }
+
+    #[test]
+    fn documents_read_back_as_json_values() {
+        let text = "# header\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: acme\n\
+                    ---\nkind: Service\nspec:\n  ports: [80, \"no\"]\n";
+        let documents = from_yaml_documents(text).unwrap();
+        assert_eq!(documents.len(), 2);
+        assert_eq!(documents[0]["metadata"]["name"], "acme");
+        assert_eq!(documents[1]["spec"]["ports"][0], 80);
+        assert_eq!(documents[1]["spec"]["ports"][1], "no");
+    }
+
+    #[test]
+    fn written_yaml_reads_back_unchanged() {
+        let map: BTreeMap<String, String> = TRAPS
+            .iter()
+            .enumerate()
+            .map(|(i, trap)| (format!("k{i:02}"), trap.to_string()))
+            .collect();
+        let documents = from_yaml_documents(&to_yaml(&map).unwrap()).unwrap();
+        let expected = serde_json::to_value(&map).unwrap();
+        assert_eq!(documents, vec![expected]);
+    }
+
+    #[test]
+    fn invalid_yaml_is_one_line_error() {
+        let error = from_yaml_documents("a: [1, 2\nb: c\n").unwrap_err();
+        assert!(!error.is_empty());
+        assert!(!error.contains('\n'), "{error}");
     }
 
     #[test]

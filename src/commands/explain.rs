@@ -80,6 +80,37 @@ fn explain(office: &Office, agent_name: &str) -> String {
         "  {AGENT_HOME}  claim agent-{}-home  [home]",
         agent.name
     );
+    let settings: Vec<_> = agent
+        .config
+        .iter()
+        .flat_map(|(id, values)| values.iter().map(move |(key, value)| (id, key, value)))
+        .collect();
+    if !settings.is_empty() {
+        let _ = writeln!(out, "\nsettings:");
+        for (id, key, value) in settings {
+            let _ = writeln!(out, "  {key} = {value:?}  [{id}]");
+        }
+    }
+    let tasks: Vec<_> = office
+        .tasks
+        .iter()
+        .filter(|task| task.agent == agent.name)
+        .collect();
+    if !tasks.is_empty() {
+        let _ = writeln!(out, "\ntasks:");
+        for task in tasks {
+            let when = match (&task.schedule, &task.timezone) {
+                (Some(schedule), Some(zone)) => format!("{schedule} ({zone})"),
+                (Some(schedule), None) => schedule.clone(),
+                (None, _) => "once, when enabled".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "  {}: {}  [{}, {when}]",
+                task.template, task.title, task.integration.id
+            );
+        }
+    }
     let colonies: Vec<_> = office
         .colonies
         .iter()

@@ -4,12 +4,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use minijinja::context;
-
 use super::raw::RawOffice;
+use super::tasks::{self, Context, Task};
 use super::{
     Agent, Backend, Colony, Configured, EnvSource, EnvValue, EnvVar, SecretInstance,
-    colony_object_name, instance_label, secrets,
+    colony_object_name, instance_label, members, secrets,
 };
 use crate::diag::{Diagnostic, Diagnostics, index_path, key_path};
 use crate::names;
@@ -26,14 +25,14 @@ struct Origin {
     at: String,
 }
 
-/// An instance enabled on one agent.
-struct Enabled {
-    key: InstanceKey,
-    span: Span,
-    at: String,
+/// An instance enabled on one agent, with where the office enables it.
+pub(super) struct Enabled {
+    pub key: InstanceKey,
+    pub span: Span,
+    pub at: String,
 }
 
-pub(super) type Resolved = (Vec<SecretInstance>, Vec<Agent>, Vec<Colony>);
+pub(super) type Resolved = (Vec<SecretInstance>, Vec<Agent>, Vec<Colony>, Vec<Task>);
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn resolve_agents(
@@ -73,7 +72,7 @@ pub(super) fn resolve_agents(
         }
     }
 
-    let mut enabled_by_agent: BTreeMap<&str, Vec<Enabled>> = BTreeMap::new();
+    let mut enabled_by_agent: BTreeMap<&str, (Option<String>, Vec<Enabled>)> = BTreeMap::new();
     for (name, agent) in &raw.agents {
         let at = key_path("agents", name);
         if let Err(reason) = names::check_dns_label(name) {
@@ -132,8 +131,10 @@ pub(super) fn resolve_agents(
                 at: ref_at,
             });
         }
-        enabled_by_agent.insert(name, enabled);
+        let role = agent.get_ref().role.as_ref().map(|r| r.get_ref().clone());
+        enabled_by_agent.insert(name, (role, enabled));
     }
+    members::check_roles_and_limits(file, &enabled_by_agent, registry, diagnostics);
 
     let mut secrets = render_secret_names(file, office_id, namespace, &origins, diagnostics);
     if matches!(backend, Some(Backend::Sealed)) {
@@ -146,7 +147,7 @@ pub(super) fn resolve_agents(
         .collect();
 
     let mut colony_agents: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (name, enabled) in &enabled_by_agent {
+    for (name, (_, enabled)) in &enabled_by_agent {
         for entry in enabled {
             let integration = &registry.integrations[&entry.key.0];
             if integration.colony_container.is_some() {
@@ -160,9 +161,13 @@ pub(super) fn resolve_agents(
 
     let reserved = registry.reserved_env();
     let mut agents = Vec::new();
-    for (name, enabled) in enabled_by_agent {
+    let mut tasks = Vec::new();
+    for (name, (role, enabled)) in enabled_by_agent {
         let raw_agent = raw.agents[name].get_ref();
         let at = key_path("agents", name);
+        members::check_composition(file, name, &enabled, registry, diagnostics);
+        let config =
+            members::effective_config(file, name, raw_agent, &enabled, registry, diagnostics);
         let mut env: BTreeMap<String, (EnvVar, String)> = BTreeMap::new();
         let mut enabled_indexes = Vec::new();
         for entry in &enabled {
@@ -173,7 +178,25 @@ pub(super) fn resolve_agents(
             let secret = &secrets[secret_index];
             let integration = &secret.integration;
             let label = secret.label();
+            let settings = config.get(&integration.id);
+            let context = Context {
+                office: office_id,
+                namespace,
+                integration: &integration.id,
+                instance: secret.instance.as_deref(),
+                agent: Some(name),
+                role: role.as_deref(),
+                config: settings,
+            };
+            tasks.extend(tasks::render_tasks(integration, &context, diagnostics));
             let mut exported = Vec::new();
+            for (key, value) in settings.into_iter().flatten() {
+                exported.push(EnvVar {
+                    name: key.clone(),
+                    value: EnvValue::Plain(value.clone()),
+                    source: EnvSource::Config(integration.id.clone()),
+                });
+            }
             for key in &integration.agent_env {
                 if let Some(backend) = backend
                     && !secret.has_key(backend, key)
@@ -259,9 +282,10 @@ pub(super) fn resolve_agents(
         }
         agents.push(Agent {
             name: name.to_string(),
-            role: raw_agent.role.as_ref().map(|role| role.get_ref().clone()),
+            role,
             enabled: enabled_indexes,
             env: env.into_values().map(|(var, _)| var).collect(),
+            config,
         });
     }
 
@@ -279,7 +303,7 @@ pub(super) fn resolve_agents(
         })
         .collect();
 
-    (diagnostics.error_count() == errors_before).then_some((secrets, agents, colonies))
+    (diagnostics.error_count() == errors_before).then_some((secrets, agents, colonies, tasks))
 }
 
 /// Resolves `<id or alias>[:<instance>]` to an integration id and
@@ -391,13 +415,14 @@ fn render_secret_names(
     let mut owners: BTreeMap<String, String> = BTreeMap::new();
     for ((id, instance), origin) in origins {
         let integration = &origin.integration;
-        let context = context! {
-            office => office_id,
-            namespace => namespace,
-            integration => id,
-            instance => instance,
+        let context = Context {
+            office: office_id,
+            namespace,
+            integration: id,
+            instance: instance.as_deref(),
+            ..Context::default()
         };
-        let name = match templates::render(&integration.secret_name.value, &context) {
+        let name = match templates::render(&integration.secret_name.value, &context.to_value()) {
             Ok(name) => name,
             Err(reason) => {
                 diagnostics.push(Diagnostic::error(

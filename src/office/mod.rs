@@ -2,8 +2,13 @@
 //! registry into a checked [`Office`] that the renderers accept.
 
 mod agents;
+mod members;
 pub(crate) mod raw;
 mod secrets;
+mod tasks;
+
+pub use members::AgentConfig;
+pub use tasks::{Context, Task};
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -36,6 +41,8 @@ pub struct Office {
     /// Colony containers that at least one agent enables, sorted by
     /// integration id.
     pub colonies: Vec<Colony>,
+    /// Tasks of every agent, in agent order.
+    pub tasks: Vec<Task>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,6 +99,8 @@ pub struct Agent {
     pub enabled: Vec<usize>,
     /// The agent's env, sorted by name.
     pub env: Vec<EnvVar>,
+    /// Effective `[members.config]` values of each enabled integration.
+    pub config: AgentConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,6 +127,8 @@ pub enum EnvSource {
     Integration(String),
     /// The URL of a colony container.
     Colony(String),
+    /// A `[members.config]` setting of an integration.
+    Config(String),
     /// The agent's own `env` table.
     Agent,
 }
@@ -127,6 +138,7 @@ impl std::fmt::Display for EnvSource {
         match self {
             EnvSource::Integration(label) => write!(f, "{label}"),
             EnvSource::Colony(id) => write!(f, "{id} (colony container URL)"),
+            EnvSource::Config(id) => write!(f, "{id} (setting)"),
             EnvSource::Agent => write!(f, "the agent's own env"),
         }
     }
@@ -329,7 +341,17 @@ fn resolve(
     if diagnostics.error_count() > errors_before {
         return None;
     }
-    let (secrets, agents, colonies) = plan?;
+    let (secrets, agents, colonies, tasks) = plan?;
+    if !tasks.is_empty() && task_runner_image.is_none() {
+        diagnostics.push(Diagnostic::error(
+            &file,
+            Span::default(),
+            "task_runner",
+            "enabled integrations have task templates, but the office sets no \
+             `[task_runner]` image to run them",
+        ));
+        return None;
+    }
     Some(Office {
         id,
         namespace,
@@ -342,6 +364,7 @@ fn resolve(
         secrets,
         agents,
         colonies,
+        tasks,
     })
 }
 

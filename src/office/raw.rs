@@ -44,7 +44,6 @@ pub(crate) struct RawSecrets {
     pub sealed: Option<Spanned<SealedTable>>,
 }
 
-#[allow(dead_code)] // TODO: task templates, member controls and composability are not checked yet.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawAgentDefaults {
@@ -78,7 +77,6 @@ pub(crate) struct RawOfficeIntegration {
     pub instances: Option<Vec<Spanned<String>>>,
 }
 
-#[allow(dead_code)] // TODO: task templates, member controls and composability are not checked yet.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawAgent {

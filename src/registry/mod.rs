@@ -3,6 +3,8 @@
 //! alias.
 
 pub(crate) mod colony;
+mod compose;
+mod layers;
 pub(crate) mod raw;
 
 use std::collections::BTreeMap;
@@ -10,6 +12,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use colony::{ColonyContainer, Port, Resources};
+pub use compose::{Edge, Relation};
+pub use layers::{ConfigKey, Members, TaskTemplate};
 pub use raw::{Category, SecretType, Wizard};
 
 use crate::diag::{Diagnostic, Diagnostics, index_path, key_path};
@@ -44,6 +48,8 @@ impl<T> Located<T> {
 pub struct Registry {
     pub integrations: BTreeMap<String, Arc<Integration>>,
     aliases: BTreeMap<String, String>,
+    /// Capability to the ids of the entries that provide it.
+    providers: BTreeMap<String, Vec<String>>,
 }
 
 /// One validated registry entry.
@@ -71,6 +77,12 @@ pub struct Integration {
     pub reserved: bool,
     pub secrets: Vec<SecretKey>,
     pub colony_container: Option<ColonyContainer>,
+    pub task_templates: Vec<TaskTemplate>,
+    pub members: Members,
+    pub depends_on: Vec<Located<String>>,
+    pub provides: Vec<Located<String>>,
+    pub conflicts: Vec<Located<String>>,
+    pub composed_with: Vec<Located<String>>,
 }
 
 /// One key of an integration's secret.
@@ -171,6 +183,7 @@ pub fn load(dir: &Path, diagnostics: &mut Diagnostics) -> Registry {
         }
         registry.aliases.insert(alias, owner);
     }
+    compose::check(&mut registry, diagnostics);
     registry
 }
 
@@ -338,6 +351,52 @@ fn check_entry(
         .as_ref()
         .and_then(|colony| colony::check(file, colony, &raw, &secrets, diagnostics));
 
+    let task_templates = layers::check_tasks(file, &raw.task_templates, diagnostics);
+    let members = layers::check_members(file, raw.members.as_ref(), &secrets, diagnostics);
+    if let Some(url_env) = colony_container.as_ref().and_then(|c| c.url_env.as_ref())
+        && members.config.contains_key(url_env)
+    {
+        diagnostics.push(Diagnostic::error(
+            file,
+            Span::default(),
+            key_path("members.config", url_env),
+            format!("setting `{url_env}` has the name of the colony container's `url_env`"),
+        ));
+    }
+    let mut provides: Vec<Located<String>> = Vec::new();
+    for (i, capability) in raw.provides.iter().enumerate() {
+        let value = capability.get_ref();
+        let valid = value
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+        if !valid {
+            diagnostics.push(Diagnostic::error(
+                file,
+                capability.span().into(),
+                index_path("provides", i),
+                format!(
+                    "capability `{value}` must consist of lowercase letters, digits, `_` and `-`"
+                ),
+            ));
+        } else if provides.iter().any(|known| &known.value == value) {
+            diagnostics.push(Diagnostic::error(
+                file,
+                capability.span().into(),
+                index_path("provides", i),
+                format!("capability `{value}` is listed twice"),
+            ));
+        } else {
+            provides.push(Located::from_spanned(capability.clone()));
+        }
+    }
+    let located = |list: &[toml::Spanned<String>]| -> Vec<Located<String>> {
+        list.iter().cloned().map(Located::from_spanned).collect()
+    };
+
     if diagnostics.error_count() > errors_before {
         return None;
     }
@@ -362,6 +421,12 @@ fn check_entry(
         reserved: raw.reserved,
         secrets,
         colony_container,
+        task_templates,
+        members,
+        depends_on: located(&raw.depends_on),
+        provides,
+        conflicts: located(&raw.conflicts),
+        composed_with: located(&raw.composed_with),
     })
 }
 

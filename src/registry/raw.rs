@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-#[allow(dead_code)] // TODO: task templates, member controls and composability are not checked yet.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawIntegration {
@@ -126,7 +125,6 @@ pub(crate) struct RawResources {
     pub limits: BTreeMap<String, Spanned<String>>,
 }
 
-#[allow(dead_code)] // TODO: task templates, member controls and composability are not checked yet.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawTaskTemplate {
@@ -137,7 +135,6 @@ pub(crate) struct RawTaskTemplate {
     pub timezone: Option<Spanned<String>>,
 }
 
-#[allow(dead_code)] // TODO: task templates, member controls and composability are not checked yet.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawMembers {
@@ -148,7 +145,6 @@ pub(crate) struct RawMembers {
     pub config: BTreeMap<String, Spanned<RawConfigKey>>,
 }
 
-#[allow(dead_code)] // TODO: task templates, member controls and composability are not checked yet.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawConfigKey {

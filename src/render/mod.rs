@@ -6,6 +6,7 @@ mod colony;
 pub mod meta;
 mod pod;
 mod secrets;
+mod tasks;
 
 use std::collections::BTreeMap;
 
@@ -233,6 +234,20 @@ pub fn render_office(office: &Office, diagnostics: &mut Diagnostics) -> Option<R
         }
     }
 
+    if let Some(runner_image) = &office.task_runner_image {
+        for task in &office.tasks {
+            let source = [task.integration.file.path.as_str()];
+            if task.schedule.is_some() {
+                let cronjob = tasks::cronjob(office, task, runner_image);
+                builder.add("CronJob", &tasks::cronjob_name(task), &source, &cronjob);
+            } else {
+                let job = tasks::job(office, task, runner_image);
+                let name = job.metadata.name.clone().unwrap_or_default();
+                builder.add("Job", &name, &source, &job);
+            }
+        }
+    }
+
     let Builder {
         mut objects,
         mut errors,
@@ -265,10 +280,12 @@ fn check_objects(objects: &[Object], errors: &mut Vec<String>) {
         let check = match object.kind.as_str() {
             "Namespace" => names::check_dns_label(&object.name),
             "Service" => names::check_dns1035_label(&object.name),
-            "CronJob" if object.name.len() > 52 => Err(format!(
-                "is {} characters long, more than the maximum of 52 for a CronJob",
-                object.name.len()
+            "CronJob" if object.name.len() > tasks::MAX_CRONJOB_NAME => Err(format!(
+                "is {} characters long, more than the maximum of {} for a CronJob",
+                object.name.len(),
+                tasks::MAX_CRONJOB_NAME
             )),
+            "CronJob" | "Job" => names::check_dns_label(&object.name),
             _ => names::check_dns_subdomain(&object.name),
         };
         if let Err(reason) = check {
