@@ -166,7 +166,10 @@ impl Project {
             .filter(|entry| entry.file_type().is_file())
             .map(|entry| {
                 let bytes = fs::read(entry.path()).expect("read file");
-                (entry.path().strip_prefix(&root).unwrap().to_path_buf(), bytes)
+                (
+                    entry.path().strip_prefix(&root).unwrap().to_path_buf(),
+                    bytes,
+                )
             })
             .collect();
         files.sort();
@@ -178,7 +181,10 @@ fn copy_tree(from: &Path, to: &Path) {
     if !from.exists() {
         return;
     }
-    for entry in walkdir::WalkDir::new(from).into_iter().filter_map(Result::ok) {
+    for entry in walkdir::WalkDir::new(from)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
         let target = to.join(entry.path().strip_prefix(from).unwrap());
         if entry.file_type().is_dir() {
             fs::create_dir_all(&target).expect("create folder");
