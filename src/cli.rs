@@ -31,6 +31,7 @@ pub struct Global {
     )]
     pub registry: PathBuf,
     /// Folder of minijinja templates used by registry entries.
+    // NOTE: only credential files read this folder, and that layer is not rendered yet.
     #[arg(long, global = true, default_value = "templates", value_name = "DIR")]
     pub templates: PathBuf,
     /// Folder that receives one subfolder of manifests per office.

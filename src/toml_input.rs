@@ -45,7 +45,15 @@ fn display_path(path: &serde_path_to_error::Path) -> String {
 fn to_diagnostic(file: &SourceFile, error: &toml::de::Error, key_path: String) -> Diagnostic {
     let span = error.span().map_or(Span::default(), Span::from);
     let message = error.message().trim().replace('\n', " ");
-    Diagnostic::error(file, span, key_path, message)
+    let quote_hint = message.starts_with("invalid type") && message.ends_with("expected a string");
+    let diagnostic = Diagnostic::error(file, span, key_path, message);
+    if quote_hint {
+        diagnostic.with_help(
+            "put the value in quotes: every value here is text, so `3` is written `\"3\"`",
+        )
+    } else {
+        diagnostic
+    }
 }
 
 #[cfg(test)]

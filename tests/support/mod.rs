@@ -1,7 +1,7 @@
 //! A scratch project folder for end-to-end tests of the `integrate`
 //! binary: write input files, run a command, read what it wrote.
 
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub)]
 
 use std::fs;
 use std::path::{Path, PathBuf};
