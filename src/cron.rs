@@ -79,7 +79,7 @@ pub fn check_schedule(schedule: &str) -> Result<(), String> {
         );
     }
     if trimmed.starts_with('@') {
-        if MACROS.contains(&trimmed.to_ascii_lowercase().as_str()) {
+        if MACROS.contains(&trimmed) {
             return Ok(());
         }
         return Err(format!(
@@ -221,6 +221,8 @@ mod tests {
             "TZ=UTC 0 9 * * *",
             "CRON_TZ=Europe/Berlin 0 9 * * *",
             "@every 1h",
+            "@HOURLY",
+            "@Daily",
             "@often",
             "x * * * *",
             "? * * * *",

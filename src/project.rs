@@ -66,14 +66,22 @@ fn check_distinct(offices: &[Office], diagnostics: &mut Diagnostics) {
     let mut namespaces: BTreeMap<&str, &str> = BTreeMap::new();
     for office in offices {
         if let Some(first) = ids.insert(&office.id, &office.file.path) {
-            diagnostics.push(Diagnostic::file_error(
-                office.file.path.clone(),
-                format!("office id `{}` is also the id of {first}", office.id),
+            diagnostics.push(Diagnostic::error(
+                &office.file,
+                office.id_span,
+                "id",
+                format!(
+                    "office id `{}` is also the id of {first}; each office needs \
+                     its own output folder",
+                    office.id
+                ),
             ));
         }
         if let Some(first) = namespaces.insert(&office.namespace, &office.file.path) {
-            diagnostics.push(Diagnostic::file_error(
-                office.file.path.clone(),
+            diagnostics.push(Diagnostic::error(
+                &office.file,
+                office.namespace_span,
+                "namespace",
                 format!(
                     "namespace `{}` is also the namespace of {first}",
                     office.namespace

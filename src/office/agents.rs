@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::raw::RawOffice;
+use super::raw::{BackendKind, RawOffice};
 use super::tasks::{self, Context, Task};
 use super::{
     Agent, Backend, Colony, Configured, EnvSource, EnvValue, EnvVar, SecretInstance,
@@ -50,13 +50,13 @@ pub(super) fn resolve_agents(
     for (id, entry) in configured {
         let at = key_path("integrations", &entry.key);
         if entry.integration.multi_instance {
-            for (label, span) in &entry.instances {
+            for (label, span, index) in &entry.instances {
                 origins.insert(
                     (id.clone(), Some(label.clone())),
                     Origin {
                         integration: entry.integration.clone(),
                         span: *span,
-                        at: key_path(&at, "instances"),
+                        at: index_path(&key_path(&at, "instances"), *index),
                     },
                 );
             }
@@ -137,7 +137,7 @@ pub(super) fn resolve_agents(
     members::check_roles_and_limits(file, &enabled_by_agent, registry, diagnostics);
 
     let mut secrets = render_secret_names(file, office_id, namespace, &origins, diagnostics);
-    if matches!(backend, Some(Backend::Sealed)) {
+    if *raw.secrets.get_ref().backend.get_ref() == BackendKind::Sealed {
         secrets::attach_sealed(file, raw.secrets.get_ref(), &mut secrets, diagnostics);
     }
     let index: BTreeMap<InstanceKey, usize> = secrets
@@ -157,6 +157,10 @@ pub(super) fn resolve_agents(
                     .push(name.to_string());
             }
         }
+    }
+
+    if raw.task_runner.is_none() {
+        report_missing_task_runner(file, &enabled_by_agent, registry, diagnostics);
     }
 
     let reserved = registry.reserved_env();
@@ -306,6 +310,37 @@ pub(super) fn resolve_agents(
     (diagnostics.error_count() == errors_before).then_some((secrets, agents, colonies, tasks))
 }
 
+/// Reports, at the first agent that enables each integration with task
+/// templates, that the office has no `[task_runner]` to run them.
+fn report_missing_task_runner(
+    file: &SourceFile,
+    enabled_by_agent: &BTreeMap<&str, (Option<String>, Vec<Enabled>)>,
+    registry: &Registry,
+    diagnostics: &mut Diagnostics,
+) {
+    let mut reported: Vec<&str> = Vec::new();
+    for (_, enabled) in enabled_by_agent.values() {
+        for entry in enabled {
+            let integration = &registry.integrations[&entry.key.0];
+            if integration.task_templates.is_empty() || reported.contains(&integration.id.as_str())
+            {
+                continue;
+            }
+            reported.push(&integration.id);
+            diagnostics.push(Diagnostic::error(
+                file,
+                entry.span,
+                &entry.at,
+                format!(
+                    "`{}` has task templates, but the office sets no `[task_runner]` \
+                     image to run them; add `[task_runner]` with `image = \"...\"`",
+                    integration.id
+                ),
+            ));
+        }
+    }
+}
+
 /// Resolves `<id or alias>[:<instance>]` to an integration id and
 /// instance label.
 fn resolve_reference(
@@ -322,10 +357,12 @@ fn resolve_reference(
         None => (reference, None),
     };
     let Some(integration) = registry.resolve(name) else {
-        diagnostics.push(
-            Diagnostic::error(file, span, at, format!("unknown integration `{name}`"))
-                .suggest(name, registry.names()),
-        );
+        if !registry.is_broken(name) {
+            diagnostics.push(
+                Diagnostic::error(file, span, at, format!("unknown integration `{name}`"))
+                    .suggest(name, registry.names()),
+            );
+        }
         return None;
     };
     let id = &integration.id;
@@ -335,7 +372,7 @@ fn resolve_reference(
             entry
                 .instances
                 .iter()
-                .map(|(label, _)| label.as_str())
+                .map(|(label, _, _)| label.as_str())
                 .collect()
         })
         .unwrap_or_default();

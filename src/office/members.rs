@@ -183,6 +183,9 @@ pub(super) fn effective_config(
     for (reference, overrides) in &agent.config {
         let table_at = key_path(&at, reference);
         let Some(integration) = registry.resolve(reference) else {
+            if registry.is_broken(reference) {
+                continue;
+            }
             diagnostics.push(
                 Diagnostic::error(
                     file,

@@ -27,6 +27,10 @@ use crate::source::{SourceFile, Span};
 pub struct Office {
     pub id: String,
     pub namespace: String,
+    /// Where `id` and `namespace` are set, or the file's start when they
+    /// are derived.
+    pub id_span: Span,
+    pub namespace_span: Span,
     pub file: Arc<SourceFile>,
     pub backend: Backend,
     pub agent_image: String,
@@ -342,19 +346,17 @@ fn resolve(
         return None;
     }
     let (secrets, agents, colonies, tasks) = plan?;
-    if !tasks.is_empty() && task_runner_image.is_none() {
-        diagnostics.push(Diagnostic::error(
-            &file,
-            Span::default(),
-            "task_runner",
-            "enabled integrations have task templates, but the office sets no \
-             `[task_runner]` image to run them",
-        ));
-        return None;
-    }
     Some(Office {
         id,
         namespace,
+        id_span: raw
+            .id
+            .as_ref()
+            .map_or(Span::default(), |id| id.span().into()),
+        namespace_span: raw
+            .namespace
+            .as_ref()
+            .map_or(Span::default(), |namespace| namespace.span().into()),
         file,
         backend: backend?,
         agent_image: defaults.image.get_ref().clone(),
@@ -374,8 +376,8 @@ pub(crate) struct Configured {
     pub integration: Arc<Integration>,
     pub key: String,
     pub span: Span,
-    /// Declared instance labels, for multi-instance integrations.
-    pub instances: Vec<(String, Span)>,
+    /// Declared instance labels with their location and array index.
+    pub instances: Vec<(String, Span, usize)>,
 }
 
 /// Resolves the `[integrations]` table: ids or aliases, and their
@@ -391,10 +393,12 @@ fn configured_instances(
         let at = key_path("integrations", key);
         let span: Span = table.span().into();
         let Some(integration) = registry.resolve(key) else {
-            diagnostics.push(
-                Diagnostic::error(file, span, &at, format!("unknown integration `{key}`"))
-                    .suggest(key, registry.names()),
-            );
+            if !registry.is_broken(key) {
+                diagnostics.push(
+                    Diagnostic::error(file, span, &at, format!("unknown integration `{key}`"))
+                        .suggest(key, registry.names()),
+                );
+            }
             continue;
         };
         if let Some(previous) = configured.get(&integration.id) {
@@ -409,7 +413,7 @@ fn configured_instances(
             ));
             continue;
         }
-        let mut instances: Vec<(String, Span)> = Vec::new();
+        let mut instances: Vec<(String, Span, usize)> = Vec::new();
         match (&table.get_ref().instances, integration.multi_instance) {
             (Some(labels), true) => {
                 if labels.is_empty() {
@@ -429,7 +433,10 @@ fn configured_instances(
                             label_at,
                             format!("instance label `{}` {reason}", label.get_ref()),
                         ));
-                    } else if instances.iter().any(|(known, _)| known == label.get_ref()) {
+                    } else if instances
+                        .iter()
+                        .any(|(known, _, _)| known == label.get_ref())
+                    {
                         diagnostics.push(Diagnostic::error(
                             file,
                             label.span().into(),
@@ -437,7 +444,7 @@ fn configured_instances(
                             format!("instance label `{}` is listed twice", label.get_ref()),
                         ));
                     } else {
-                        instances.push((label.get_ref().clone(), label.span().into()));
+                        instances.push((label.get_ref().clone(), label.span().into(), i));
                     }
                 }
             }

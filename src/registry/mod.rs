@@ -50,6 +50,9 @@ pub struct Registry {
     aliases: BTreeMap<String, String>,
     /// Capability to the ids of the entries that provide it.
     providers: BTreeMap<String, Vec<String>>,
+    /// Ids of entries that failed to load. Offices that name one get no
+    /// second, misleading "unknown integration" error.
+    broken: std::collections::BTreeSet<String>,
 }
 
 /// One validated registry entry.
@@ -110,6 +113,11 @@ impl Registry {
         self.integrations.get(id)
     }
 
+    /// Whether `name` is the id of an entry that failed to load.
+    pub fn is_broken(&self, name: &str) -> bool {
+        self.broken.contains(name)
+    }
+
     /// Every id and alias, for suggestions.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.integrations
@@ -143,7 +151,8 @@ pub fn load(dir: &Path, diagnostics: &mut Diagnostics) -> Registry {
             return registry;
         }
     };
-    let mut alias_sources: BTreeMap<String, (String, Arc<SourceFile>, Span)> = BTreeMap::new();
+    let mut alias_sources: BTreeMap<String, (String, Arc<SourceFile>, Span, usize)> =
+        BTreeMap::new();
     for path in files {
         let file = match load::read_source(&path) {
             Ok(file) => Arc::new(file),
@@ -153,30 +162,35 @@ pub fn load(dir: &Path, diagnostics: &mut Diagnostics) -> Registry {
             }
         };
         let Some(integration) = check_entry(&path, &file, diagnostics) else {
+            if let Some(stem) = path.file_stem().and_then(|stem| stem.to_str()) {
+                registry.broken.insert(stem.to_string());
+            }
             continue;
         };
-        for Located { value: alias, span } in integration.aliases.clone() {
-            if let Some((owner, _, _)) = alias_sources.get(&alias) {
+        for (i, Located { value: alias, span }) in
+            integration.aliases.clone().into_iter().enumerate()
+        {
+            if let Some((owner, _, _, _)) = alias_sources.get(&alias) {
                 diagnostics.push(Diagnostic::error(
                     &file,
                     span,
-                    "aliases",
+                    index_path("aliases", i),
                     format!("alias `{alias}` is already taken by `{owner}`"),
                 ));
                 continue;
             }
-            alias_sources.insert(alias, (integration.id.clone(), file.clone(), span));
+            alias_sources.insert(alias, (integration.id.clone(), file.clone(), span, i));
         }
         registry
             .integrations
             .insert(integration.id.clone(), Arc::new(integration));
     }
-    for (alias, (owner, file, span)) in alias_sources {
+    for (alias, (owner, file, span, i)) in alias_sources {
         if registry.integrations.contains_key(&alias) {
             diagnostics.push(Diagnostic::error(
                 &file,
                 span,
-                "aliases",
+                index_path("aliases", i),
                 format!("alias `{alias}` of `{owner}` is the id of another entry"),
             ));
             continue;

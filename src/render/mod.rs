@@ -161,6 +161,12 @@ pub fn render_office(office: &Office, diagnostics: &mut Diagnostics) -> Option<R
 
     let mut secret_yaml: Vec<String> = Vec::new();
     for secret in &office.secrets {
+        // An integration without secret keys needs no secret: an
+        // ExternalSecret without data never syncs.
+        if secret.integration.secrets.is_empty() {
+            secret_yaml.push(String::new());
+            continue;
+        }
         let id = secret.integration.file.path.as_str();
         let yaml = match &office.backend {
             Backend::External {

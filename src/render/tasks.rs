@@ -18,6 +18,8 @@ pub(super) const MAX_CRONJOB_NAME: usize = 52;
 pub(super) const MAX_JOB_NAME: usize = 63;
 /// Hex digits of the content hash in a run-once Job's name.
 const CONTENT_HASH_DIGITS: usize = 10;
+/// Hex digits of the identity hash in a CronJob's name.
+const IDENTITY_HASH_DIGITS: usize = 6;
 
 fn owner(task: &Task) -> Owner<'_> {
     Owner {
@@ -53,8 +55,27 @@ pub(super) fn fit_name(name: &str, max: usize) -> String {
     format!("{prefix}-{}", &hash[..8])
 }
 
+/// The CronJob name: the readable base, cut to fit, and a hash of the
+/// task's identity. Ids and labels may contain `-`, so two different tasks
+/// can share a base (agent `ops` with `slack-digest`, agent `ops-slack`
+/// with `digest`); the hash keeps their names apart.
 pub(super) fn cronjob_name(task: &Task) -> String {
-    fit_name(&base_name(task), MAX_CRONJOB_NAME)
+    let identity = format!(
+        "{}\0{}\0{}\0{}",
+        task.agent,
+        task.integration.id,
+        task.instance.as_deref().unwrap_or_default(),
+        task.template
+    );
+    let hash = format!("{:x}", Sha256::digest(identity.as_bytes()));
+    let base = base_name(task);
+    let keep = MAX_CRONJOB_NAME - IDENTITY_HASH_DIGITS - 1;
+    let base = if base.len() > keep {
+        base[..keep].trim_end_matches('-')
+    } else {
+        base.as_str()
+    };
+    format!("{base}-{}", &hash[..IDENTITY_HASH_DIGITS])
 }
 
 fn task_resources() -> Resources {
