@@ -53,6 +53,9 @@ pub enum ColorChoice {
 pub enum Command {
     /// Render offices and write `out/<office>/`.
     Build(BuildArgs),
+    /// Render offices in memory and show how they differ from `out/` or
+    /// from a git revision's render.
+    Diff(DiffArgs),
     /// Validate the registry and offices without writing anything.
     Check(OfficesArg),
     /// List the registry's integrations.
@@ -110,4 +113,27 @@ pub struct BuildArgs {
     /// files integrate did not write where it needs to write one.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub offices: OfficesArg,
+    /// Compare with what the inputs of this git revision render to,
+    /// instead of with the files in `out/`.
+    #[arg(long, value_name = "REVISION")]
+    pub base: Option<String>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// A per-object summary, then unified diffs.
+    Text,
+    /// A pull-request comment of at most 65,536 characters.
+    Markdown,
+    /// A versioned JSON document for bots.
+    Json,
 }

@@ -5,6 +5,8 @@ pub mod cli;
 pub mod commands;
 pub mod cron;
 pub mod diag;
+pub mod diff;
+pub mod git;
 pub mod load;
 pub mod names;
 pub mod office;
@@ -24,6 +26,7 @@ pub fn run(cli: Cli) -> u8 {
     let global = &cli.global;
     match &cli.command {
         Command::Build(args) => commands::build::run(global, args),
+        Command::Diff(args) => commands::diff::run(global, args),
         Command::Check(args) => commands::check::run(global, args),
         Command::List => commands::list::list(global),
         Command::Show { id } => commands::list::show(global, id),

@@ -34,9 +34,14 @@ pub fn read_source(path: &Path) -> Result<SourceFile, Diagnostic> {
     Ok(SourceFile::new(display_path(path), text))
 }
 
-/// Formats a path for messages and file headers: as given, with `/`
-/// separators and without a leading `./`.
+/// Formats a path for messages and file headers: relative to the current
+/// folder when it is inside it, so the same inputs give the same headers
+/// however they are named, with `/` separators and no leading `./`.
 pub fn display_path(path: &Path) -> String {
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf));
+    let path = relative.as_deref().unwrap_or(path);
     let text = path.to_string_lossy().replace('\\', "/");
     let mut text = text.as_str();
     while let Some(rest) = text.strip_prefix("./") {

@@ -3,10 +3,18 @@
 
 use minijinja::{Environment, UndefinedBehavior, Value};
 
+/// Instructions one render may run before it is stopped, so a template
+/// that loops without bound fails instead of hanging the build.
+const FUEL: u64 = 2_000_000;
+
+/// The longest text one template may render to.
+pub const MAX_OUTPUT: usize = 128 * 1024;
+
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_keep_trailing_newline(true);
+    env.set_fuel(Some(FUEL));
     env
 }
 
@@ -24,10 +32,23 @@ pub fn render(source: &str, context: &Value) -> Result<String, String> {
     let template = env
         .template_from_str(source)
         .map_err(|error| describe(&error))?;
-    template.render(context).map_err(|error| describe(&error))
+    let text = template.render(context).map_err(|error| describe(&error))?;
+    if text.len() > MAX_OUTPUT {
+        return Err(format!(
+            "the result is {} bytes long, more than the limit of {MAX_OUTPUT}",
+            text.len()
+        ));
+    }
+    Ok(text)
 }
 
 fn describe(error: &minijinja::Error) -> String {
+    if error.kind() == minijinja::ErrorKind::OutOfFuel {
+        return format!(
+            "the template ran more than {FUEL} steps, so it was stopped; \
+             look for a loop over a very large range"
+        );
+    }
     let mut text = error.kind().to_string();
     if let Some(detail) = error.detail() {
         text.push_str(": ");
@@ -49,6 +70,23 @@ mod tests {
         assert_eq!(render("{{ office }}-x", &context).unwrap(), "acme-x");
         let error = render("{{ offce }}", &context).unwrap_err();
         assert!(error.contains("undefined"), "{error}");
+    }
+
+    #[test]
+    fn endless_loops_are_stopped() {
+        let context = minijinja::context! {};
+        let source = "{% for a in range(10000) %}{% for b in range(10000) %}\
+                      {% for c in range(10000) %}x{% endfor %}{% endfor %}{% endfor %}";
+        let error = render(source, &context).unwrap_err();
+        assert!(error.contains("steps"), "{error}");
+    }
+
+    #[test]
+    fn oversized_output_is_an_error() {
+        let context = minijinja::context! {};
+        let source = "{% for a in range(1000) %}{{ \"x\" * 200 }}{% endfor %}";
+        let error = render(source, &context).unwrap_err();
+        assert!(error.contains("more than the limit"), "{error}");
     }
 
     #[test]

@@ -74,12 +74,17 @@ pub struct Index {
 }
 
 impl Index {
+    /// Parses an index. Lines that do not name a plain file of the
+    /// office folder are ignored, so an index edited to name `../x` or an
+    /// absolute path can never make a build touch a file outside it.
     pub fn parse(text: &str) -> Index {
         let mut index = Index::default();
         for line in text.lines() {
             if let Some(source) = line.strip_prefix("# source: ") {
                 index.source = Some(source.to_string());
-            } else if let Some((hash, name)) = line.split_once("  ") {
+            } else if let Some((hash, name)) = line.split_once("  ")
+                && is_generated_name(name)
+            {
                 index.files.insert(name.to_string(), hash.to_string());
             }
         }
@@ -92,6 +97,58 @@ impl Index {
             text.push_str(&format!("{}  {name}\n", sha256(content.as_bytes())));
         }
         text
+    }
+}
+
+/// Whether `name` can be a file that `integrate` writes: a `.yaml` file
+/// directly inside the office folder, named from lowercase letters,
+/// digits, `-` and `.`.
+pub fn is_generated_name(name: &str) -> bool {
+    name.ends_with(".yaml")
+        && !name.starts_with('.')
+        && !name.contains("..")
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+}
+
+/// Holds an exclusive lock on the output folder while a build writes it,
+/// so two builds cannot interleave their writes.
+#[derive(Debug)]
+pub struct OutLock {
+    _dir: fs::File,
+}
+
+/// Takes the lock on `out`, creating the folder if needed. Fails at once
+/// when another build holds it.
+pub fn lock(out: &Path) -> Result<OutLock, Diagnostic> {
+    fs::create_dir_all(out).map_err(|error| io_error(out, "cannot create folder", &error))?;
+    let dir = fs::File::open(out).map_err(|error| io_error(out, "cannot open folder", &error))?;
+    match rustix::fs::flock(&dir, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(OutLock { _dir: dir }),
+        Err(rustix::io::Errno::WOULDBLOCK) => Err(Diagnostic::file_error(
+            display_path(out),
+            "another integrate build is writing this folder; run one build at a time",
+        )),
+        Err(error) => Err(io_error(out, "cannot lock folder", &error.into())),
+    }
+}
+
+/// Rejects an office folder that is a symlink: the build would replace
+/// the link with a folder and copy the files it points at into `out/`.
+pub fn check_office_dir(dir: &Path) -> Result<(), Diagnostic> {
+    match fs::symlink_metadata(dir) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(Diagnostic::file_error(
+            display_path(dir),
+            "is a symbolic link; integrate writes office folders only as real folders \
+             inside the output folder",
+        )
+        .with_help("remove the link, or pass `--out` with the folder it points to")),
+        Ok(meta) if !meta.is_dir() => Err(Diagnostic::file_error(
+            display_path(dir),
+            "is not a folder; integrate needs this path for the office's manifests",
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -109,6 +166,7 @@ pub fn read_index(dir: &Path) -> Option<Index> {
 /// Compares the desired files of an office with its folder on disk.
 pub fn plan_office(out: &Path, desired: Desired) -> Result<OfficePlan, Diagnostic> {
     let dir = out.join(&desired.id);
+    check_office_dir(&dir)?;
     let index = read_index(&dir).unwrap_or_default();
     let mut changes = Changes::default();
     for (name, content) in &desired.files {
@@ -163,8 +221,8 @@ pub fn plan_removed_offices(
     };
     let mut dirs: Vec<PathBuf> = entries
         .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_dir()))
         .map(|entry| entry.path())
-        .filter(|path| path.is_dir())
         .collect();
     dirs.sort();
     for dir in dirs {
@@ -176,6 +234,9 @@ pub fn plan_removed_offices(
             continue;
         };
         if id.starts_with('.') || rendered_ids.contains(&id.as_str()) {
+            continue;
+        }
+        if check_office_dir(&dir).is_err() {
             continue;
         }
         let Some(index) = read_index(&dir) else {
@@ -380,4 +441,46 @@ fn remove_if_exists(path: &Path) -> Result<(), Diagnostic> {
 
 fn io_error(path: &Path, action: &str, error: &io::Error) -> Diagnostic {
     Diagnostic::file_error(display_path(path), format!("{action}: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_ignores_names_outside_the_folder() {
+        let index = Index::parse(
+            "# source: offices/a.toml\n\
+             aa  namespace-a.yaml\n\
+             bb  ../../offices/a.toml\n\
+             cc  /etc/passwd\n\
+             dd  sub/file.yaml\n\
+             ee  ..yaml\n\
+             ff  .integrate-index\n",
+        );
+        let names: Vec<&str> = index.files.keys().map(String::as_str).collect();
+        assert_eq!(names, ["namespace-a.yaml"]);
+        assert_eq!(index.source.as_deref(), Some("offices/a.toml"));
+    }
+
+    #[test]
+    fn index_round_trips() {
+        let files = BTreeMap::from([("a.yaml".to_string(), "x".to_string())]);
+        let index = Index::parse(&Index::render("offices/a.toml", &files));
+        assert_eq!(index.files["a.yaml"], sha256(b"x"));
+    }
+
+    #[test]
+    fn second_lock_fails_while_first_is_held() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = lock(dir.path()).unwrap();
+        let second = lock(dir.path()).unwrap_err();
+        assert!(
+            second.message.contains("another integrate build"),
+            "{}",
+            second.message
+        );
+        drop(first);
+        assert!(lock(dir.path()).is_ok());
+    }
 }

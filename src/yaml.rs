@@ -6,8 +6,24 @@
 use serde::Serialize;
 
 /// Serializes `value` as one YAML document without the `---` marker.
+///
+/// Multi-line strings are written as literal blocks, which read well in a
+/// diff. A block line that starts with a tab is valid YAML but rejected by
+/// the Go parser that kubectl and kustomize use, so a document with such a
+/// line is written again with every string quoted.
 pub fn to_yaml<T: Serialize>(value: &T) -> Result<String, String> {
-    serde_saphyr::to_string(value).map_err(|error| error.to_string())
+    let text = serde_saphyr::to_string(value).map_err(|error| error.to_string())?;
+    if !has_tab_after_indent(&text) {
+        return Ok(text);
+    }
+    let mut options = serde_saphyr::SerializerOptions::default();
+    options.prefer_block_scalars = false;
+    serde_saphyr::to_string_with_options(value, options).map_err(|error| error.to_string())
+}
+
+fn has_tab_after_indent(text: &str) -> bool {
+    text.lines()
+        .any(|line| line.trim_start_matches(' ').starts_with('\t'))
 }
 
 /// Parses every document of a YAML stream into JSON values. Empty and
@@ -161,6 +177,15 @@ mod tests {
         let error = from_yaml_documents("a: [1, 2\nb: c\n").unwrap_err();
         assert!(!error.is_empty());
         assert!(!error.contains('\n'), "{error}");
+    }
+
+    #[test]
+    fn block_lines_never_start_with_a_tab() {
+        let value = BTreeMap::from([("value", "\tindented\nsecond line")]);
+        let text = to_yaml(&value).unwrap();
+        assert!(!has_tab_after_indent(&text), "{text}");
+        let back: BTreeMap<String, String> = serde_saphyr::from_str(&text).unwrap();
+        assert_eq!(back["value"], "\tindented\nsecond line");
     }
 
     #[test]

@@ -2858,3 +2858,59 @@ fn colony_secret_stays_out_of_agents() {
         "the proxy entry exports no agent_env, yet alice got its key: {alice:?}"
     );
 }
+
+#[test]
+fn password_key_in_agent_env_is_plaintext() {
+    let text = office(
+        r#"
+[agents.alice]
+integrations = []
+env = { COPY_TOKEN = "x" }
+"#,
+    );
+    let project = project(&text);
+    project.write("integrations/copy.toml", &entry("copy", ""));
+    let run = build_rejects(&project);
+    run.assert_stderr_contains(
+        "agents.alice.env.COPY_TOKEN: `COPY_TOKEN` is a password of the integration \
+         `copy`, and an office file never holds a plaintext secret",
+    );
+}
+
+#[test]
+fn system_namespace_is_refused() {
+    for namespace in ["kube-system", "default"] {
+        let text = format!("namespace = \"{namespace}\"\n{}", office(""));
+        let project = project(&text);
+        let run = build_rejects(&project);
+        run.assert_stderr_contains(&format!(
+            "namespace: `{namespace}` belongs to Kubernetes itself"
+        ));
+    }
+}
+
+#[test]
+fn new_refuses_a_taken_alias() {
+    let project = project(&office(""));
+    project
+        .run(&["new", "gh"])
+        .assert_code(2)
+        .assert_stderr_contains("`gh` already names the integration `github`");
+    assert!(!project.exists("integrations/gh.toml"));
+}
+
+#[test]
+fn endless_task_template_is_stopped() {
+    let text = office(&format!(
+        "{RUNNER}\n[agents.alice]\nintegrations = [\"looper\"]\n"
+    ));
+    let project = project(&text);
+    let task = r#"
+[[task_templates]]
+name = "spin"
+title = "Spin"
+prompt = "{% for a in range(10000) %}{% for b in range(10000) %}x{% endfor %}{% endfor %}"
+"#;
+    project.write("integrations/looper.toml", &entry("looper", task));
+    build_rejects(&project).assert_stderr_contains("steps, so it was stopped");
+}

@@ -1,10 +1,15 @@
 //! `integrate build`: render offices and write `out/`.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::fs;
 
-use super::{DIFFERENCE, INVALID, SUCCESS, render_all, report};
+use super::{DIFFERENCE, INVALID, SUCCESS, color_stderr, render_all, report};
 use crate::cli::{BuildArgs, Global};
 use crate::diag::Diagnostics;
+use crate::diff::OfficeDiff;
+use crate::diff::text::{self, count_noun};
+use crate::load::display_path;
 use crate::project;
 use crate::write::{self, Desired, OfficePlan};
 
@@ -41,52 +46,106 @@ pub fn run(global: &Global, args: &BuildArgs) -> u8 {
         return INVALID;
     }
 
-    eprint!("{}", summary(&plans, args.check));
     if args.check {
+        eprint!("{}", summary(&plans, true, color_stderr(global)));
         let stale = plans.iter().any(|plan| !plan.changes.is_empty());
         return if stale { DIFFERENCE } else { SUCCESS };
     }
-    for plan in &plans {
-        if let Err(diagnostic) = write::apply(&global.out, plan) {
-            let mut failed = Diagnostics::default();
-            failed.push(diagnostic);
-            report(global, &failed);
+    let _lock = match write::lock(&global.out) {
+        Ok(lock) => lock,
+        Err(diagnostic) => {
+            let mut locked = Diagnostics::default();
+            locked.push(diagnostic);
+            report(global, &locked);
             return INVALID;
         }
+    };
+    let text = summary(&plans, false, color_stderr(global));
+    let mut written: Vec<&str> = Vec::new();
+    for plan in &plans {
+        if let Err(diagnostic) = write::apply(&global.out, plan) {
+            eprint!("{}", diagnostic.render(color_stderr(global)));
+            eprintln!("{}", partial_outcome(&written));
+            return INVALID;
+        }
+        if !plan.changes.is_empty() {
+            written.push(&plan.id);
+        }
     }
+    eprint!("{text}");
     SUCCESS
 }
 
-/// One line per office that changes, then a total.
-pub fn summary(plans: &[OfficePlan], check: bool) -> String {
+/// Says which office folders a build that failed while writing had
+/// already replaced. Each folder is replaced whole, so the others are
+/// exactly as before.
+fn partial_outcome(written: &[&str]) -> String {
+    if written.is_empty() {
+        return "the build stopped before replacing any office folder; out/ is unchanged"
+            .to_string();
+    }
+    format!(
+        "the build stopped after replacing {}: {}; every other office folder is unchanged",
+        count_noun(written.len(), "office folder"),
+        written.join(", ")
+    )
+}
+
+/// The maximum number of offices whose objects the build summary lists
+/// one by one. Reading the objects means parsing their YAML, which costs
+/// more than writing them, and a longer list is no longer short.
+const MAX_LISTED_OFFICES: usize = 20;
+
+/// Formats one summary per office that changes, then a total. Up to 20
+/// offices list their objects. A new or removed office folder, and each
+/// office past that limit, gets one line of file counts.
+pub fn summary(plans: &[OfficePlan], check: bool, color: bool) -> String {
     let mut out = String::new();
     let mut changed_offices = 0;
+    let mut listed = 0;
+    let mut unlisted = 0;
     for plan in plans.iter().filter(|plan| !plan.changes.is_empty()) {
         changed_offices += 1;
         let changes = &plan.changes;
-        let mut parts = Vec::new();
-        for (count, word) in [
-            (changes.added.len(), "added"),
-            (changes.changed.len(), "changed"),
-            (changes.removed.len(), "removed"),
-        ] {
-            if count > 0 {
-                parts.push(format!("{count} {word}"));
+        let (added, changed, removed) = (
+            changes.added.len(),
+            changes.changed.len(),
+            changes.removed.len(),
+        );
+        if added + changed + removed == 0 {
+            let _ = writeln!(out, "{}: index updated", plan.id);
+        } else if plan.desired.is_none() {
+            let files = count_noun(removed, "file");
+            let _ = writeln!(out, "{}: office folder removed, {files}", plan.id);
+        } else if changes.unchanged + changed + removed == 0 {
+            let files = count_noun(added, "file");
+            let _ = writeln!(out, "{}: new office folder, {files}", plan.id);
+        } else if listed < MAX_LISTED_OFFICES {
+            listed += 1;
+            let (old, new) = plan_files(plan);
+            let dir = display_path(&plan.dir);
+            let diff = OfficeDiff::compare_objects(&plan.id, &dir, &old, &new);
+            out.push_str(&text::summary(&diff, color));
+        } else {
+            unlisted += 1;
+            let counts = [(added, "added"), (changed, "changed"), (removed, "removed")];
+            let mut parts: Vec<String> = counts
+                .iter()
+                .filter(|(count, _)| *count > 0)
+                .map(|(count, word)| format!("{count} {word}"))
+                .collect();
+            // The first count names the unit: `2 files added, 1 changed`.
+            if let Some((count, word)) = counts.iter().find(|(count, _)| *count > 0) {
+                parts[0] = format!("{} {word}", count_noun(*count, "file"));
             }
+            let _ = writeln!(out, "{}: {}", plan.id, parts.join(", "));
         }
-        if parts.is_empty() {
-            parts.push("index updated".to_string());
-        }
-        let _ = writeln!(out, "{}: {}", plan.id, parts.join(", "));
-        for (sign, names) in [
-            ("+", &changes.added),
-            ("~", &changes.changed),
-            ("-", &changes.removed),
-        ] {
-            for name in names {
-                let _ = writeln!(out, "  {sign} {name}");
-            }
-        }
+    }
+    if unlisted > 0 {
+        let _ = writeln!(
+            out,
+            "the objects of {unlisted} more offices are not listed, and `integrate diff` shows them"
+        );
     }
     let verb = if check { "out of date" } else { "updated" };
     let _ = writeln!(
@@ -95,4 +154,33 @@ pub fn summary(plans: &[OfficePlan], check: bool) -> String {
         plans.len()
     );
     out
+}
+
+/// Collects the old and new text of the files a plan touches, plus the
+/// unchanged files, which the summary needs to tell which integration owns a
+/// secret. A file that cannot be read now is left out of the old side.
+fn plan_files(plan: &OfficePlan) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+    let changes = &plan.changes;
+    let read = |name: &String| {
+        let text = fs::read(plan.dir.join(name)).ok()?;
+        Some((name.clone(), String::from_utf8_lossy(&text).into_owned()))
+    };
+    let mut old: BTreeMap<String, String> = changes
+        .changed
+        .iter()
+        .chain(&changes.removed)
+        .filter_map(read)
+        .collect();
+    let new = plan
+        .desired
+        .as_ref()
+        .map(|desired| desired.files.clone())
+        .unwrap_or_default();
+    for (name, text) in &new {
+        let touched = changes.added.contains(name) || changes.changed.contains(name);
+        if !touched {
+            old.insert(name.clone(), text.clone());
+        }
+    }
+    (old, new)
 }

@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod check;
+pub mod diff;
 pub mod explain;
 pub mod graph;
 pub mod list;
@@ -39,10 +40,40 @@ pub fn report(global: &Global, diagnostics: &Diagnostics) -> bool {
     diagnostics.has_errors()
 }
 
-/// Renders every office in memory.
+/// Renders every office in memory, spread over the machine's cores. The
+/// result and the diagnostics keep the order of `offices`.
 pub fn render_all(offices: &[Office], diagnostics: &mut Diagnostics) -> Vec<RenderedOffice> {
-    offices
-        .iter()
-        .filter_map(|office| render::render_office(office, diagnostics))
-        .collect()
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(offices.len().max(1));
+    let chunk = offices.len().div_ceil(workers).max(1);
+    let parts: Vec<(Vec<RenderedOffice>, Diagnostics)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = offices
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut found = Diagnostics::default();
+                    let rendered = part
+                        .iter()
+                        .filter_map(|office| render::render_office(office, &mut found))
+                        .collect();
+                    (rendered, found)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let mut rendered = Vec::with_capacity(offices.len());
+    for (part, found) in parts {
+        rendered.extend(part);
+        diagnostics.extend(found);
+    }
+    rendered
 }

@@ -28,6 +28,19 @@ pub fn run(global: &Global, id: &str) -> u8 {
     if report(global, &diagnostics) {
         return INVALID;
     }
+    let registry = crate::registry::load(&global.registry, &mut Diagnostics::default());
+    if let Some(existing) = registry.resolve(id) {
+        let mut taken = Diagnostics::default();
+        taken.push(Diagnostic::file_error(
+            display_path(&entry),
+            format!(
+                "`{id}` already names the integration `{}` ({}); choose another id",
+                existing.id, existing.file.path
+            ),
+        ));
+        report(global, &taken);
+        return INVALID;
+    }
     let env_prefix = id.to_uppercase().replace('-', "_");
     let entry_text = format!(
         r#"name = "{id}"

@@ -272,6 +272,23 @@ pub(super) fn resolve_agents(
                 ));
                 continue;
             }
+            if let Some(owner) = registry.password_owner(var_name) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        file,
+                        value.span().into(),
+                        var_at,
+                        format!(
+                            "`{var_name}` is a password of the integration `{owner}`, and \
+                             an office file never holds a plaintext secret"
+                        ),
+                    )
+                    .with_help(format!(
+                        "store it in the secret backend and enable `{owner}` for this agent"
+                    )),
+                );
+                continue;
+            }
             env.insert(
                 var_name.clone(),
                 (

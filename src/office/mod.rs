@@ -178,6 +178,9 @@ pub fn default_agent_resources() -> Resources {
     )
 }
 
+/// Namespaces that Kubernetes creates and uses itself.
+const SYSTEM_NAMESPACES: [&str; 4] = ["default", "kube-node-lease", "kube-public", "kube-system"];
+
 /// Default size of an agent's home claim.
 pub const DEFAULT_AGENT_STORAGE: &str = "10Gi";
 
@@ -249,6 +252,15 @@ fn resolve(
                     namespace.span().into(),
                     "namespace",
                     format!("namespace `{}` {reason}", namespace.get_ref()),
+                );
+            } else if SYSTEM_NAMESPACES.contains(&namespace.get_ref().as_str()) {
+                error(
+                    namespace.span().into(),
+                    "namespace",
+                    format!(
+                        "`{}` belongs to Kubernetes itself; give the office a namespace of its own",
+                        namespace.get_ref()
+                    ),
                 );
             }
             namespace.get_ref().clone()

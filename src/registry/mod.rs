@@ -126,6 +126,20 @@ impl Registry {
             .map(String::as_str)
     }
 
+    /// The integration whose `[[secrets]]` declare `key` as a password,
+    /// if any: a value for it in an office file would be plaintext.
+    pub fn password_owner(&self, key: &str) -> Option<&str> {
+        self.integrations
+            .values()
+            .find(|integration| {
+                integration
+                    .secrets
+                    .iter()
+                    .any(|secret| secret.key == key && secret.kind == SecretType::Password)
+            })
+            .map(|integration| integration.id.as_str())
+    }
+
     /// The env var names that agents may not set themselves, with the
     /// integration that reserves each.
     pub fn reserved_env(&self) -> BTreeMap<&str, &str> {

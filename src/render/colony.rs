@@ -46,11 +46,7 @@ pub(super) fn deployment(office: &Office, colony: &Colony, secret_document: &str
     let mut env: Vec<K8sEnvVar> = spec
         .env
         .iter()
-        .map(|(name, value)| K8sEnvVar {
-            name: name.clone(),
-            value: Some(value.clone()),
-            ..K8sEnvVar::default()
-        })
+        .map(|(name, value)| pod::plain_env(name, value))
         .collect();
     for key in &colony.integration.secrets {
         if secret.has_key(&office.backend, &key.key) {

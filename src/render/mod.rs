@@ -21,6 +21,11 @@ use crate::yaml::to_yaml;
 
 pub use agent::HOME as AGENT_HOME;
 
+/// The largest object written. The API server stores objects in etcd,
+/// whose default request limit is 1.5 MiB; 1 MiB leaves room for the
+/// fields the server adds.
+pub const MAX_OBJECT_BYTES: usize = 1024 * 1024;
+
 /// The file that lists an office's objects for Kustomize.
 pub const KUSTOMIZATION: &str = "kustomization.yaml";
 
@@ -122,6 +127,13 @@ impl Builder<'_> {
                 String::new()
             }
         };
+        if yaml.len() > MAX_OBJECT_BYTES {
+            self.errors.push(format!(
+                "{kind} `{name}` is {} bytes long, more than the {MAX_OBJECT_BYTES} bytes \
+                 integrate allows for one object; shorten the env values or prompts it holds",
+                yaml.len()
+            ));
+        }
         let mut sources = vec![self.office.file.path.clone()];
         for path in integration_files {
             if !sources.iter().any(|known| known == path) {
@@ -149,10 +161,13 @@ pub fn render_office(office: &Office, diagnostics: &mut Diagnostics) -> Option<R
         errors: Vec::new(),
     };
 
+    // The Namespace keeps the retain annotations too: deleting it would
+    // delete every claim inside it.
     let namespace = Namespace {
         metadata: ObjectMeta {
             name: Some(office.namespace.clone()),
             labels: Some(meta::labels(office, meta::Owner::default())),
+            annotations: Some(meta::retain_annotations()),
             ..ObjectMeta::default()
         },
         ..Namespace::default()

@@ -63,16 +63,28 @@ pub(super) fn resources(resources: &Resources) -> ResourceRequirements {
     }
 }
 
+/// Escapes `$` as `$$`. The kubelet expands `$(VAR)` in env values and
+/// turns `$$` into `$`, so an escaped value reaches the container exactly
+/// as written.
+pub(super) fn literal(value: &str) -> String {
+    value.replace('$', "$$")
+}
+
+/// A plain env var whose value reaches the container unchanged.
+pub(super) fn plain_env(name: &str, value: &str) -> K8sEnvVar {
+    K8sEnvVar {
+        name: name.to_string(),
+        value: Some(literal(value)),
+        ..K8sEnvVar::default()
+    }
+}
+
 /// Converts resolved env vars, each a plain value or a reference to one
 /// key of a Secret.
 pub(super) fn env(vars: &[EnvVar]) -> Vec<K8sEnvVar> {
     vars.iter()
         .map(|var| match &var.value {
-            EnvValue::Plain(value) => K8sEnvVar {
-                name: var.name.clone(),
-                value: Some(value.clone()),
-                ..K8sEnvVar::default()
-            },
+            EnvValue::Plain(value) => plain_env(&var.name, value),
             EnvValue::SecretKey {
                 secret,
                 key,
@@ -94,5 +106,16 @@ pub(super) fn secret_env(name: &str, secret: &str, key: &str, optional: bool) ->
             ..EnvVarSource::default()
         }),
         ..K8sEnvVar::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dollar_signs_are_escaped() {
+        assert_eq!(literal("$(HOME)/x $$ $"), "$$(HOME)/x $$$$ $$");
+        assert_eq!(literal("plain"), "plain");
     }
 }

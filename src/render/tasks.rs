@@ -2,7 +2,7 @@
 //! named after its content for a run-once task.
 
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
-use k8s_openapi::api::core::v1::{Container, EnvVar, PodSpec, PodTemplateSpec};
+use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use sha2::{Digest, Sha256};
 
@@ -113,11 +113,7 @@ fn pod_template(office: &Office, task: &Task, runner_image: &str) -> PodTemplate
                 image: Some(runner_image.to_string()),
                 env: Some(
                     env.into_iter()
-                        .map(|(name, value)| EnvVar {
-                            name: name.to_string(),
-                            value: Some(value),
-                            ..EnvVar::default()
-                        })
+                        .map(|(name, value)| pod::plain_env(name, &value))
                         .collect(),
                 ),
                 resources: Some(pod::resources(&task_resources())),
