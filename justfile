@@ -22,6 +22,11 @@ lint:
 validate:
     ../shared/tools/validate-manifests out/
 
+# Time a full build, a rebuild and cp -r of 1000 offices x 25 agents x 8
+# integrations (see BENCHMARK.md).
+bench:
+    cargo run --release --example bench -- 1000 25 8
+
 # Everything CI runs.
 ci:
     bash .ci/run

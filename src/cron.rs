@@ -169,6 +169,16 @@ fn value(text: &str, field: &Field) -> Result<u32, String> {
     Ok(number)
 }
 
+/// Describes when a task runs, for people: its schedule and zone, or
+/// once when enabled.
+pub fn describe_when(schedule: Option<&str>, zone: Option<&str>) -> String {
+    match (schedule, zone) {
+        (Some(schedule), Some(zone)) => format!("{schedule} ({zone})"),
+        (Some(schedule), None) => schedule.to_string(),
+        (None, _) => "once, when enabled".to_string(),
+    }
+}
+
 /// Checks a time zone against the IANA database.
 pub fn check_time_zone(zone: &str) -> Result<(), String> {
     if zone.eq_ignore_ascii_case("local") {

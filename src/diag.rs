@@ -133,7 +133,7 @@ impl Diagnostic {
                 text.to_string()
             }
         };
-        let mut out = format!("{}: {}\n", paint(label), self.headline());
+        let mut out = format!("{}: {}\n", paint(label), printable(&self.headline()));
         let snippet = match self.severity {
             Severity::Error => self.snippet.as_ref(),
             Severity::Hint => None,
@@ -144,11 +144,11 @@ impl Diagnostic {
             let carets = "^".repeat(snippet.width);
             let pad = " ".repeat(snippet.column - 1);
             let _ = writeln!(out, "{gutter} |");
-            let _ = writeln!(out, "{number} | {}", snippet.text);
+            let _ = writeln!(out, "{number} | {}", printable(&snippet.text));
             let _ = writeln!(out, "{gutter} | {pad}{}", paint(&carets));
         }
         if let Some(help) = &self.help {
-            let _ = writeln!(out, "  = help: {help}");
+            let _ = writeln!(out, "  = help: {}", printable(help));
         }
         out
     }
@@ -212,6 +212,24 @@ impl Diagnostics {
         }
         out
     }
+}
+
+/// Replaces control characters other than tab with `\u{..}` escapes, so a
+/// value from an input file cannot send escape sequences to a terminal.
+/// NOTE: carets under a line with escapes no longer line up with it.
+fn printable(text: &str) -> String {
+    if !text.chars().any(|c| c.is_control() && c != '\t') {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                format!("\\u{{{:x}}}", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Returns the candidate closest to `unknown` by edit distance, when the
@@ -279,6 +297,20 @@ mod tests {
              unknown integration `slak`\n  |\n2 | integrations = [\"slak\"]\n  \
              |                 ^^^^^^\n  = help: did you mean `slack`?\n"
         );
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        let file = SourceFile::new("a.toml".into(), "x = \"\u{1b}[31m\"\n".into());
+        let diagnostic = Diagnostic::error(
+            &file,
+            Span { start: 4, end: 11 },
+            "x",
+            "unknown integration `\u{1b}[31m`",
+        );
+        let text = diagnostic.render(false);
+        assert!(!text.contains('\u{1b}'), "{text:?}");
+        assert!(text.contains("\\u{1b}[31m"), "{text}");
     }
 
     #[test]

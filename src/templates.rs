@@ -7,7 +7,7 @@ use minijinja::{Environment, UndefinedBehavior, Value};
 /// that loops without bound fails instead of hanging the build.
 const FUEL: u64 = 2_000_000;
 
-/// The longest text one template may render to.
+/// Maximum length in bytes of what one template renders.
 pub const MAX_OUTPUT: usize = 128 * 1024;
 
 fn environment() -> Environment<'static> {

@@ -26,7 +26,7 @@ pub struct Desired {
     pub files: BTreeMap<String, String>,
 }
 
-/// What a build changes in one office folder.
+/// The changes a build makes in one office folder.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Changes {
     pub added: Vec<String>,
@@ -62,8 +62,12 @@ impl Changes {
 pub struct OfficePlan {
     pub id: String,
     pub dir: PathBuf,
+    /// The files to write. A build drops them after planning, to keep
+    /// memory bounded by one office, and renders them again to apply.
     pub desired: Option<Desired>,
     pub changes: Changes,
+    /// Whether the office no longer exists, so its folder is removed.
+    pub removed_office: bool,
 }
 
 /// A parsed index: the office file it belongs to and each file's sha256.
@@ -120,7 +124,7 @@ pub struct OutLock {
 }
 
 /// Takes the lock on `out`, creating the folder if needed. Fails at once
-/// when another build holds it.
+/// when another build has it.
 pub fn lock(out: &Path) -> Result<OutLock, Diagnostic> {
     fs::create_dir_all(out).map_err(|error| io_error(out, "cannot create folder", &error))?;
     let dir = fs::File::open(out).map_err(|error| io_error(out, "cannot open folder", &error))?;
@@ -203,6 +207,7 @@ pub fn plan_office(out: &Path, desired: Desired) -> Result<OfficePlan, Diagnosti
         dir,
         desired: Some(desired),
         changes,
+        removed_office: false,
     })
 }
 
@@ -267,6 +272,7 @@ pub fn plan_removed_offices(
             dir,
             desired: None,
             changes,
+            removed_office: true,
         });
     }
     Ok(plans)
@@ -304,8 +310,15 @@ pub fn apply(out: &Path, plan: &OfficePlan) -> Result<(), Diagnostic> {
     if plan.changes.is_empty() {
         return Ok(());
     }
-    let Some(desired) = &plan.desired else {
+    if plan.removed_office {
         return remove_office(plan);
+    }
+    let Some(desired) = &plan.desired else {
+        return Err(Diagnostic::file_error(
+            display_path(&plan.dir),
+            "internal error: the office's files were not rendered before writing; \
+             please report this as a bug",
+        ));
     };
     fs::create_dir_all(out).map_err(|error| io_error(out, "cannot create folder", &error))?;
     let staging = out.join(format!("{STAGING_PREFIX}{}", plan.id));

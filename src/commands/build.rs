@@ -4,37 +4,50 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
 
-use super::{DIFFERENCE, INVALID, SUCCESS, color_stderr, render_all, report};
+use super::{DIFFERENCE, INVALID, SUCCESS, color_stderr, map_offices, report};
 use crate::cli::{BuildArgs, Global};
 use crate::diag::Diagnostics;
 use crate::diff::OfficeDiff;
 use crate::diff::text::{self, count_noun};
 use crate::load::display_path;
+use crate::office::Office;
 use crate::project;
+use crate::render;
 use crate::write::{self, Desired, OfficePlan};
 
 pub fn run(global: &Global, args: &BuildArgs) -> u8 {
     let mut diagnostics = Diagnostics::default();
     let inputs = project::load(&global.registry, &args.offices.offices, &mut diagnostics);
-    let rendered = render_all(&inputs.offices, &mut diagnostics);
     if diagnostics.has_errors() {
         report(global, &diagnostics);
         return INVALID;
     }
 
-    let mut plans: Vec<OfficePlan> = Vec::new();
-    for office in &rendered {
-        let desired = Desired {
-            id: office.id.clone(),
-            source: office.source.clone(),
-            files: office.files(),
-        };
-        match write::plan_office(&global.out, desired) {
-            Ok(plan) => plans.push(plan),
-            Err(diagnostic) => diagnostics.push(diagnostic),
-        }
+    // Pass one renders each office and compares it with out/, keeping only
+    // the list of changes, so memory stays bounded by one office.
+    let mut plans: Vec<OfficePlan> =
+        map_offices(&inputs.offices, &mut diagnostics, |office, found| {
+            let desired = desired_files(office, found)?;
+            match write::plan_office(&global.out, desired) {
+                Ok(mut plan) => {
+                    plan.desired = None;
+                    Some(plan)
+                }
+                Err(diagnostic) => {
+                    found.push(diagnostic);
+                    None
+                }
+            }
+        });
+    if diagnostics.has_errors() {
+        report(global, &diagnostics);
+        return INVALID;
     }
-    let ids: Vec<&str> = rendered.iter().map(|office| office.id.as_str()).collect();
+    let ids: Vec<&str> = inputs
+        .offices
+        .iter()
+        .map(|office| office.id.as_str())
+        .collect();
     match write::plan_removed_offices(&global.out, &inputs.office_dirs, &ids) {
         Ok(removed) => plans.extend(removed),
         Err(diagnostic) => diagnostics.push(diagnostic),
@@ -46,8 +59,18 @@ pub fn run(global: &Global, args: &BuildArgs) -> u8 {
         return INVALID;
     }
 
+    let offices: BTreeMap<&str, &Office> = inputs
+        .offices
+        .iter()
+        .map(|office| (office.id.as_str(), office))
+        .collect();
+    let files_of = |id: &str| {
+        let office = offices.get(id)?;
+        desired_files(office, &mut Diagnostics::default()).map(|desired| desired.files)
+    };
+    let color = color_stderr(global);
     if args.check {
-        eprint!("{}", summary(&plans, true, color_stderr(global)));
+        eprint!("{}", summary(&plans, true, color, &files_of));
         let stale = plans.iter().any(|plan| !plan.changes.is_empty());
         return if stale { DIFFERENCE } else { SUCCESS };
     }
@@ -60,20 +83,40 @@ pub fn run(global: &Global, args: &BuildArgs) -> u8 {
             return INVALID;
         }
     };
-    let text = summary(&plans, false, color_stderr(global));
+    let text = summary(&plans, false, color, &files_of);
+
+    // Pass two renders each changed office again and swaps it in.
     let mut written: Vec<&str> = Vec::new();
-    for plan in &plans {
-        if let Err(diagnostic) = write::apply(&global.out, plan) {
-            eprint!("{}", diagnostic.render(color_stderr(global)));
+    for plan in &mut plans {
+        if plan.changes.is_empty() {
+            continue;
+        }
+        if !plan.removed_office {
+            let office = offices.get(plan.id.as_str());
+            plan.desired =
+                office.and_then(|office| desired_files(office, &mut Diagnostics::default()));
+        }
+        let applied = write::apply(&global.out, plan);
+        plan.desired = None;
+        if let Err(diagnostic) = applied {
+            eprint!("{}", diagnostic.render(color));
             eprintln!("{}", partial_outcome(&written));
             return INVALID;
         }
-        if !plan.changes.is_empty() {
-            written.push(&plan.id);
-        }
+        written.push(&plan.id);
     }
     eprint!("{text}");
     SUCCESS
+}
+
+/// Renders one office into the files its folder should hold.
+fn desired_files(office: &Office, diagnostics: &mut Diagnostics) -> Option<Desired> {
+    let rendered = render::render_office(office, diagnostics)?;
+    Some(Desired {
+        id: rendered.id.clone(),
+        source: rendered.source.clone(),
+        files: rendered.files(),
+    })
 }
 
 /// Says which office folders a build that failed while writing had
@@ -99,7 +142,12 @@ const MAX_LISTED_OFFICES: usize = 20;
 /// Formats one summary per office that changes, then a total. Up to 20
 /// offices list their objects. A new or removed office folder, and each
 /// office past that limit, gets one line of file counts.
-pub fn summary(plans: &[OfficePlan], check: bool, color: bool) -> String {
+pub fn summary(
+    plans: &[OfficePlan],
+    check: bool,
+    color: bool,
+    files_of: &dyn Fn(&str) -> Option<BTreeMap<String, String>>,
+) -> String {
     let mut out = String::new();
     let mut changed_offices = 0;
     let mut listed = 0;
@@ -114,7 +162,7 @@ pub fn summary(plans: &[OfficePlan], check: bool, color: bool) -> String {
         );
         if added + changed + removed == 0 {
             let _ = writeln!(out, "{}: index updated", plan.id);
-        } else if plan.desired.is_none() {
+        } else if plan.removed_office {
             let files = count_noun(removed, "file");
             let _ = writeln!(out, "{}: office folder removed, {files}", plan.id);
         } else if changes.unchanged + changed + removed == 0 {
@@ -122,7 +170,7 @@ pub fn summary(plans: &[OfficePlan], check: bool, color: bool) -> String {
             let _ = writeln!(out, "{}: new office folder, {files}", plan.id);
         } else if listed < MAX_LISTED_OFFICES {
             listed += 1;
-            let (old, new) = plan_files(plan);
+            let (old, new) = plan_files(plan, files_of(&plan.id).unwrap_or_default());
             let dir = display_path(&plan.dir);
             let diff = OfficeDiff::compare_objects(&plan.id, &dir, &old, &new);
             out.push_str(&text::summary(&diff, color));
@@ -159,7 +207,10 @@ pub fn summary(plans: &[OfficePlan], check: bool, color: bool) -> String {
 /// Collects the old and new text of the files a plan touches, plus the
 /// unchanged files, which the summary needs to tell which integration owns a
 /// secret. A file that cannot be read now is left out of the old side.
-fn plan_files(plan: &OfficePlan) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+fn plan_files(
+    plan: &OfficePlan,
+    new: BTreeMap<String, String>,
+) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
     let changes = &plan.changes;
     let read = |name: &String| {
         let text = fs::read(plan.dir.join(name)).ok()?;
@@ -171,11 +222,6 @@ fn plan_files(plan: &OfficePlan) -> (BTreeMap<String, String>, BTreeMap<String, 
         .chain(&changes.removed)
         .filter_map(read)
         .collect();
-    let new = plan
-        .desired
-        .as_ref()
-        .map(|desired| desired.files.clone())
-        .unwrap_or_default();
     for (name, text) in &new {
         let touched = changes.added.contains(name) || changes.changed.contains(name);
         if !touched {

@@ -1,7 +1,7 @@
 //! `integrate check`: validate the inputs and render them in memory,
 //! writing nothing.
 
-use super::{INVALID, SUCCESS, render_all, report};
+use super::{INVALID, SUCCESS, map_offices, report};
 use crate::cli::{Global, OfficesArg};
 use crate::diag::Diagnostics;
 use crate::project;
@@ -9,15 +9,19 @@ use crate::project;
 pub fn run(global: &Global, args: &OfficesArg) -> u8 {
     let mut diagnostics = Diagnostics::default();
     let inputs = project::load(&global.registry, &args.offices, &mut diagnostics);
-    let rendered = render_all(&inputs.offices, &mut diagnostics);
+    // Only the object count of each office is kept, so memory stays
+    // bounded by one office.
+    let counts = map_offices(&inputs.offices, &mut diagnostics, |office, found| {
+        crate::render::render_office(office, found).map(|rendered| rendered.objects.len())
+    });
     if report(global, &diagnostics) {
         return INVALID;
     }
-    let objects: usize = rendered.iter().map(|office| office.objects.len()).sum();
+    let objects: usize = counts.iter().sum();
     eprintln!(
         "{} integrations and {} offices are valid ({objects} objects)",
         inputs.registry.integrations.len(),
-        rendered.len()
+        counts.len()
     );
     SUCCESS
 }

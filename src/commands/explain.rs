@@ -99,11 +99,8 @@ fn explain(office: &Office, agent_name: &str) -> String {
     if !tasks.is_empty() {
         let _ = writeln!(out, "\ntasks:");
         for task in tasks {
-            let when = match (&task.schedule, &task.timezone) {
-                (Some(schedule), Some(zone)) => format!("{schedule} ({zone})"),
-                (Some(schedule), None) => schedule.clone(),
-                (None, _) => "once, when enabled".to_string(),
-            };
+            let when =
+                crate::cron::describe_when(task.schedule.as_deref(), task.timezone.as_deref());
             let _ = writeln!(
                 out,
                 "  {}: {}  [{}, {when}]",

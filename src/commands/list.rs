@@ -108,10 +108,65 @@ fn describe(integration: &Integration) -> String {
             let _ = writeln!(out, "    {url}");
         }
     }
+    let names = |list: &[crate::registry::Located<String>]| {
+        list.iter()
+            .map(|item| item.value.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for (label, list) in [
+        ("depends on", &integration.depends_on),
+        ("provides", &integration.provides),
+        ("conflicts", &integration.conflicts),
+        ("composed with", &integration.composed_with),
+    ] {
+        if !list.is_empty() {
+            let _ = writeln!(out, "{label}: {}", names(list));
+        }
+    }
+    let members = &integration.members;
+    if !members.required_roles.is_empty() {
+        let _ = writeln!(out, "required roles: {}", members.required_roles.join(", "));
+    }
+    if let Some(max) = members.max_agents {
+        let _ = writeln!(out, "max agents per office: {max}");
+    }
+    if !members.config.is_empty() {
+        let _ = writeln!(out, "settings:");
+        for (key, setting) in &members.config {
+            let allowed = setting
+                .allowed
+                .as_ref()
+                .map(|values| format!(" (one of {})", values.join(", ")))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {key} = {:?}{allowed}", setting.default);
+            if let Some(description) = &setting.description {
+                let _ = writeln!(out, "    {description}");
+            }
+        }
+    }
+    if !integration.task_templates.is_empty() {
+        let _ = writeln!(out, "tasks:");
+        for task in &integration.task_templates {
+            let when =
+                crate::cron::describe_when(task.schedule.as_deref(), task.timezone.as_deref());
+            let _ = writeln!(out, "  {}: {when}", task.name);
+        }
+    }
     if let Some(colony) = &integration.colony_container {
         let _ = writeln!(out, "colony container: {}", colony.image);
         for port in &colony.ports {
             let _ = writeln!(out, "  port {} {}/{}", port.name, port.port, port.protocol);
+        }
+        for (name, value) in &colony.env {
+            let _ = writeln!(out, "  env {name} = {value:?}");
+        }
+        if let Some(storage) = &colony.storage {
+            let _ = writeln!(
+                out,
+                "  storage {storage} at {}",
+                colony.mount_path.as_deref().unwrap_or("")
+            );
         }
         if let Some(url_env) = &colony.url_env {
             let _ = writeln!(

@@ -43,21 +43,33 @@ pub fn report(global: &Global, diagnostics: &Diagnostics) -> bool {
 /// Renders every office in memory, spread over the machine's cores. The
 /// result and the diagnostics keep the order of `offices`.
 pub fn render_all(offices: &[Office], diagnostics: &mut Diagnostics) -> Vec<RenderedOffice> {
+    map_offices(offices, diagnostics, render::render_office)
+}
+
+/// Applies `work` to every office, spread over the machine's cores, and
+/// returns the results that are `Some`. The results and the diagnostics
+/// keep the order of `offices`.
+pub fn map_offices<T: Send>(
+    offices: &[Office],
+    diagnostics: &mut Diagnostics,
+    work: impl Fn(&Office, &mut Diagnostics) -> Option<T> + Sync,
+) -> Vec<T> {
     let workers = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
         .min(offices.len().max(1));
     let chunk = offices.len().div_ceil(workers).max(1);
-    let parts: Vec<(Vec<RenderedOffice>, Diagnostics)> = std::thread::scope(|scope| {
+    let work = &work;
+    let parts: Vec<(Vec<T>, Diagnostics)> = std::thread::scope(|scope| {
         let handles: Vec<_> = offices
             .chunks(chunk)
             .map(|part| {
                 scope.spawn(move || {
                     let mut found = Diagnostics::default();
-                    let rendered = part
+                    let results = part
                         .iter()
-                        .filter_map(|office| render::render_office(office, &mut found))
+                        .filter_map(|office| work(office, &mut found))
                         .collect();
-                    (rendered, found)
+                    (results, found)
                 })
             })
             .collect();
@@ -70,10 +82,10 @@ pub fn render_all(offices: &[Office], diagnostics: &mut Diagnostics) -> Vec<Rend
             })
             .collect()
     });
-    let mut rendered = Vec::with_capacity(offices.len());
+    let mut results = Vec::with_capacity(offices.len());
     for (part, found) in parts {
-        rendered.extend(part);
+        results.extend(part);
         diagnostics.extend(found);
     }
-    rendered
+    results
 }

@@ -18,7 +18,7 @@ use crate::templates;
 
 type InstanceKey = (String, Option<String>);
 
-/// Where an instance was first configured or enabled, for messages.
+/// The place an instance was first configured or enabled, for messages.
 struct Origin {
     integration: Arc<Integration>,
     span: Span,

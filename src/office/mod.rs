@@ -78,7 +78,7 @@ impl SecretInstance {
         instance_label(&self.integration.id, self.instance.as_deref())
     }
 
-    /// Whether the Secret this instance produces holds `key`.
+    /// Returns whether the Secret this instance produces contains `key`.
     pub fn has_key(&self, backend: &Backend, key: &str) -> bool {
         match backend {
             Backend::External { .. } => self.integration.secret_key(key).is_some(),
@@ -124,7 +124,7 @@ pub enum EnvValue {
     },
 }
 
-/// Where an env var comes from, for `explain` and diff summaries.
+/// The source of an env var, for `explain` and diff summaries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EnvSource {
     /// A secret key of an integration instance (`github:work`).

@@ -23,7 +23,7 @@ use crate::source::{SourceFile, Span};
 use crate::templates;
 use raw::RawIntegration;
 
-/// The longest id an entry may have.
+/// Maximum length of an entry id.
 pub const MAX_ID_LENGTH: usize = 40;
 
 /// A value from an input file together with where it was written.
@@ -113,12 +113,12 @@ impl Registry {
         self.integrations.get(id)
     }
 
-    /// Whether `name` is the id of an entry that failed to load.
+    /// Returns whether `name` is the id of an entry that failed to load.
     pub fn is_broken(&self, name: &str) -> bool {
         self.broken.contains(name)
     }
 
-    /// Every id and alias, for suggestions.
+    /// Returns every id and alias, for suggestions.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.integrations
             .keys()

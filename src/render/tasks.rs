@@ -55,10 +55,10 @@ pub(super) fn fit_name(name: &str, max: usize) -> String {
     format!("{prefix}-{}", &hash[..8])
 }
 
-/// The CronJob name: the readable base, cut to fit, and a hash of the
-/// task's identity. Ids and labels may contain `-`, so two different tasks
-/// can share a base (agent `ops` with `slack-digest`, agent `ops-slack`
-/// with `digest`); the hash keeps their names apart.
+/// Returns the CronJob name: the readable base, cut to fit, and a hash of
+/// the task's identity. Ids and labels may contain `-`, so two different
+/// tasks can share a base, such as agent `ops` with `slack-digest` and
+/// agent `ops-slack` with `digest`. The hash keeps their names apart.
 pub(super) fn cronjob_name(task: &Task) -> String {
     let identity = format!(
         "{}\0{}\0{}\0{}",
