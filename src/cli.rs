@@ -37,7 +37,8 @@ pub struct Global {
     /// Folder that receives one subfolder of manifests per office.
     #[arg(long, global = true, default_value = "out", value_name = "DIR")]
     pub out: PathBuf,
-    /// When to color messages and diffs.
+    /// When to color messages and diffs: `auto` colors a terminal unless
+    /// `NO_COLOR` is set.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 }

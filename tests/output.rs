@@ -693,3 +693,51 @@ fn oversized_object_is_an_error() {
         .assert_stderr_contains("Deployment `agent-alice` is");
     assert!(!project.exists("out"));
 }
+
+/// Collects every `labels` map in a document, at any depth.
+fn label_maps<'a>(value: &'a Value, found: &mut Vec<&'a serde_json::Map<String, Value>>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                if (key == "labels" || key == "matchLabels")
+                    && let Value::Object(labels) = inner
+                {
+                    found.push(labels);
+                }
+                label_maps(inner, found);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| label_maps(item, found)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_label_value_is_valid() {
+    let project = Project::examples();
+    project.run(&["build"]).assert_code(0);
+    let valid = |value: &str| {
+        value.len() <= 63
+            && (value.is_empty()
+                || (value.chars().next().unwrap().is_ascii_alphanumeric()
+                    && value.chars().last().unwrap().is_ascii_alphanumeric()
+                    && value
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))))
+    };
+    let mut checked = 0;
+    for office in ["acme", "globex", "initech"] {
+        for (file, document) in documents(&project, office) {
+            let mut maps = Vec::new();
+            label_maps(&document, &mut maps);
+            for labels in maps {
+                for (key, value) in labels {
+                    let value = value.as_str().expect("label values are strings");
+                    assert!(valid(value), "{office}/{file}: {key}={value}");
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} labels checked");
+}

@@ -98,7 +98,7 @@ fn color_stdout(global: &Global) -> bool {
     match global.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => io::stdout().is_terminal(),
+        ColorChoice::Auto => io::stdout().is_terminal() && !super::no_color(),
     }
 }
 

@@ -27,8 +27,14 @@ pub fn color_stderr(global: &Global) -> bool {
     match global.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stderr().is_terminal(),
+        ColorChoice::Auto => std::io::stderr().is_terminal() && !no_color(),
     }
+}
+
+/// Returns whether the `NO_COLOR` convention asks for plain output: the
+/// variable is set to a value that is not empty.
+pub fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty())
 }
 
 /// Prints the diagnostics to stderr; returns whether any is an error.
