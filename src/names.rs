@@ -61,7 +61,7 @@ pub fn check_dns_subdomain(value: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A label value: empty, or at most 63 characters of alphanumerics, `-`,
+/// Checks a label value: empty, or at most 63 characters of alphanumerics, `-`,
 /// `_` and `.`, starting and ending with an alphanumeric.
 pub fn check_label_value(value: &str) -> Result<(), String> {
     if value.len() > 63 {
@@ -84,7 +84,7 @@ pub fn check_label_value(value: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// An IANA service name, as container and Service port names need: at
+/// Checks an IANA service name, as container and Service port names need: at
 /// most 15 lowercase alphanumerics and `-`, with at least one letter and no
 /// `-` at either end or twice in a row.
 pub fn check_port_name(value: &str) -> Result<(), String> {
@@ -108,7 +108,8 @@ pub fn check_port_name(value: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// An env var name as shells and most programs accept it: a C identifier.
+/// Checks an env var name as shells and most programs accept it: a C
+/// identifier.
 pub fn check_env_name(value: &str) -> Result<(), String> {
     let mut bytes = value.bytes();
     let first_ok = bytes
@@ -174,7 +175,7 @@ pub fn parse_quantity(value: &str) -> Result<f64, String> {
     Ok(parsed * 10f64.powi(exponent) * multiplier)
 }
 
-/// A Go duration as External Secrets reads `refreshInterval`: `1h`,
+/// Checks a Go duration as External Secrets reads `refreshInterval`: `1h`,
 /// `15m`, `1h30m`, `0` (never refresh).
 pub fn check_duration(value: &str) -> Result<(), String> {
     if value == "0" {
@@ -207,7 +208,8 @@ pub fn check_duration(value: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// An image reference pinned to a tag other than `latest` or to a digest.
+/// Checks that an image reference is pinned to a tag other than `latest`
+/// or to a digest.
 pub fn check_pinned_image(image: &str) -> Result<(), String> {
     if image.is_empty() || image.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err("is not a valid image reference".into());

@@ -93,14 +93,15 @@ integrations = ["slack"]
 "#;
 
 impl Project {
-    /// An empty project.
+    /// Creates an empty project.
     pub fn empty() -> Project {
         Project {
             dir: tempfile::tempdir().expect("create a temporary folder"),
         }
     }
 
-    /// A project with the Slack and GitHub entries and `offices/acme.toml`.
+    /// Creates a project with the Slack and GitHub entries and
+    /// `offices/acme.toml`.
     pub fn minimal() -> Project {
         let project = Project::empty();
         project
@@ -110,7 +111,8 @@ impl Project {
         project
     }
 
-    /// A project with a copy of the shipped registry and example offices.
+    /// Creates a project with a copy of the shipped registry and example
+    /// offices.
     pub fn examples() -> Project {
         let project = Project::empty();
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -156,7 +158,7 @@ impl Project {
         }
     }
 
-    /// Every file under `relative` with its bytes, sorted by path.
+    /// Returns every file under `relative` with its bytes, sorted by path.
     pub fn snapshot(&self, relative: &str) -> Vec<(PathBuf, Vec<u8>)> {
         let root = self.path().join(relative);
         let mut files: Vec<(PathBuf, Vec<u8>)> = walkdir::WalkDir::new(&root)
