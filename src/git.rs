@@ -180,13 +180,14 @@ fn canonical_prefix(path: &Path) -> PathBuf {
 /// One file of a `git ls-tree` listing.
 #[derive(Debug, PartialEq, Eq)]
 struct TreeEntry {
-    symlink: bool,
     object: String,
     path: String,
 }
 
-/// Parses `git ls-tree -z` output, keeping blobs and symlinks and
-/// skipping submodules.
+/// Parses `git ls-tree -z` output into its regular files. A symbolic
+/// link or a submodule among the inputs is an error: a link's target may
+/// lie outside the revision, even in the working tree, so the base render
+/// could silently read the current files instead of the revision's.
 fn parse_tree(listing: &[u8]) -> Result<Vec<TreeEntry>, String> {
     let mut entries = Vec::new();
     for record in listing.split(|&b| b == 0).filter(|r| !r.is_empty()) {
@@ -197,11 +198,22 @@ fn parse_tree(listing: &[u8]) -> Result<Vec<TreeEntry>, String> {
         let [mode, kind, object] = fields.as_slice() else {
             return Err(malformed());
         };
+        if *kind == "commit" {
+            return Err(format!(
+                "`{path}` is a submodule in that revision; `--base` reads only files \
+                 committed in this repository"
+            ));
+        }
         if *kind != "blob" {
             continue;
         }
+        if *mode == "120000" {
+            return Err(format!(
+                "`{path}` is a symbolic link in that revision; `--base` reads only \
+                 regular files, so commit the inputs themselves"
+            ));
+        }
         entries.push(TreeEntry {
-            symlink: *mode == "120000",
             object: object.to_string(),
             path: path.to_string(),
         });
@@ -247,13 +259,7 @@ fn write_entry(dest: &Path, entry: &TreeEntry, bytes: &[u8]) -> Result<(), Strin
         fs::create_dir_all(parent)
             .map_err(|error| format!("cannot create folder {}: {error}", parent.display()))?;
     }
-    let written = if entry.symlink {
-        let link = String::from_utf8_lossy(bytes).into_owned();
-        std::os::unix::fs::symlink(link, &target)
-    } else {
-        fs::write(&target, bytes)
-    };
-    written.map_err(|error| format!("cannot write {}: {error}", target.display()))
+    fs::write(&target, bytes).map_err(|error| format!("cannot write {}: {error}", target.display()))
 }
 
 /// Runs git and returns its stdout, or its stderr as the error.
@@ -335,13 +341,20 @@ mod tests {
     }
 
     #[test]
-    fn tree_listing_keeps_blobs_only() {
-        let listing = b"100644 blob aaa\toffices/acme.toml\x00160000 commit bbb\tvendor/x\x00\
-                        120000 blob ccc\tlink\x00";
+    fn tree_listing_keeps_regular_files() {
+        let listing = b"100644 blob aaa\toffices/acme.toml\x00100755 blob bbb\toffices/b.toml\x00";
         let entries = parse_tree(listing).unwrap();
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[0].path, "offices/acme.toml");
-        assert!(entries[1].symlink);
+        assert_eq!(entries[1].object, "bbb");
+    }
+
+    #[test]
+    fn tree_listing_rejects_links_and_submodules() {
+        let link = parse_tree(b"120000 blob ccc\tintegrations\x00").unwrap_err();
+        assert!(link.contains("symbolic link"), "{link}");
+        let submodule = parse_tree(b"160000 commit bbb\tintegrations\x00").unwrap_err();
+        assert!(submodule.contains("submodule"), "{submodule}");
     }
 
     #[test]
@@ -356,7 +369,6 @@ mod tests {
     #[test]
     fn tree_paths_cannot_escape_destination() {
         let entry = TreeEntry {
-            symlink: false,
             object: "a".into(),
             path: "../evil".into(),
         };

@@ -278,6 +278,22 @@ pub fn plan_removed_offices(
     Ok(plans)
 }
 
+/// Describes a conflict for commands that only compare, such as `diff`
+/// and `build --check`.
+pub fn conflict_note(path: &Path, conflict: Conflict) -> String {
+    let path = display_path(path);
+    match conflict {
+        Conflict::HandEdited => format!(
+            "{path} was edited by hand after integrate wrote it; `integrate build` \
+             stops there unless `--force` is given, which discards the edit"
+        ),
+        Conflict::NotOurs => format!(
+            "{path} was not written by integrate; `integrate build` stops there \
+             unless `--force` is given, which overwrites it"
+        ),
+    }
+}
+
 /// Reports every conflict as an error, unless `force` is set.
 pub fn check_conflicts(plans: &[OfficePlan], force: bool, diagnostics: &mut Diagnostics) {
     if force {

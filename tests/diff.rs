@@ -642,3 +642,37 @@ fn build_summary_lists_twenty_offices() {
         .assert_stderr_contains("the objects of 2 more offices are not listed")
         .assert_stderr_contains("22 of 23 office folders updated");
 }
+
+#[test]
+fn base_rejects_a_symlinked_registry() {
+    let project = Project::minimal();
+    fs::rename(
+        project.path().join("integrations"),
+        project.path().join("registry"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        project.path().join("registry"),
+        project.path().join("integrations"),
+    )
+    .unwrap();
+    commit_everything(&project);
+    let slack = project.read("registry/slack.toml");
+    project.write("registry/slack.toml", &slack.replace("Chat.", "Team chat."));
+    let run = project.run(&["diff", "--base", "HEAD"]);
+    run.assert_code(2)
+        .assert_stderr_contains("`integrations` is a symbolic link in that revision");
+}
+
+#[test]
+fn check_notes_hand_edited_files() {
+    let project = Project::minimal();
+    project.run(&["build"]).assert_code(0);
+    let path = "out/acme/namespace-acme.yaml";
+    let edited = format!("{}# edited\n", project.read(path));
+    project.write(path, &edited);
+    project
+        .run(&["build", "--check"])
+        .assert_code(1)
+        .assert_stderr_contains("note: out/acme/namespace-acme.yaml was edited by hand");
+}

@@ -52,6 +52,7 @@ pub fn run(global: &Global, args: &BuildArgs) -> u8 {
         Ok(removed) => plans.extend(removed),
         Err(diagnostic) => diagnostics.push(diagnostic),
     }
+    plans.sort_by(|a, b| a.id.cmp(&b.id));
     if !args.check {
         write::check_conflicts(&plans, args.force, &mut diagnostics);
     }
@@ -70,6 +71,14 @@ pub fn run(global: &Global, args: &BuildArgs) -> u8 {
     };
     let color = color_stderr(global);
     if args.check {
+        for plan in &plans {
+            for (name, conflict) in &plan.changes.conflicts {
+                eprintln!(
+                    "note: {}",
+                    write::conflict_note(&plan.dir.join(name), *conflict)
+                );
+            }
+        }
         eprint!("{}", summary(&plans, true, color, &files_of));
         let stale = plans.iter().any(|plan| !plan.changes.is_empty());
         return if stale { DIFFERENCE } else { SUCCESS };

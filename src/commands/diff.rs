@@ -16,7 +16,7 @@ use crate::git::Repository;
 use crate::load::display_path;
 use crate::project;
 use crate::render::RenderedOffice;
-use crate::write::{self, Conflict, Desired, OfficePlan};
+use crate::write::{self, Desired, OfficePlan};
 
 /// File name to file text.
 type Files = BTreeMap<String, String>;
@@ -171,18 +171,7 @@ fn hand_edit_notes(out: &Path, rendered: &[RenderedOffice], office_dirs: &[Strin
     let mut notes = Vec::new();
     for plan in plan_build(out, rendered, office_dirs) {
         for (name, conflict) in &plan.changes.conflicts {
-            let path = display_path(&plan.dir.join(name));
-            let note = match conflict {
-                Conflict::HandEdited => format!(
-                    "{path} was edited by hand after integrate wrote it; `integrate build` \
-                     stops there unless `--force` is given, which discards the edit"
-                ),
-                Conflict::NotOurs => format!(
-                    "{path} was not written by integrate; `integrate build` stops there \
-                     unless `--force` is given, which overwrites it"
-                ),
-            };
-            notes.push(note);
+            notes.push(write::conflict_note(&plan.dir.join(name), *conflict));
         }
     }
     notes

@@ -279,11 +279,19 @@ fn fence(diff: &str) -> String {
 /// which are kept as code.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for (index, part) in text.split('`').enumerate() {
+    let parts: Vec<&str> = text.split('`').collect();
+    // A part is a code span only when a backtick closes it; after an
+    // unpaired backtick the rest is plain text and is escaped.
+    let paired = if parts.len() % 2 == 0 {
+        parts.len() - 1
+    } else {
+        parts.len()
+    };
+    for (index, part) in parts.iter().enumerate() {
         if index > 0 {
-            out.push('`');
+            out.push_str(if index >= paired { "\\`" } else { "`" });
         }
-        if index % 2 == 1 {
+        if index % 2 == 1 && index < paired {
             out.push_str(part);
             continue;
         }
@@ -338,6 +346,14 @@ mod tests {
 
     fn report(offices: Vec<OfficeDiff>) -> Report {
         Report::new(Against::Out("out".into()), offices)
+    }
+
+    #[test]
+    fn unpaired_backtick_does_not_stop_escaping() {
+        let escaped = escape("image ghcr.io/x:1`</details><h1>x</h1>");
+        assert!(!escaped.contains("</details>"), "{escaped}");
+        assert!(escaped.contains("\\<"), "{escaped}");
+        assert_eq!(escape("a `b<c` d"), "a `b<c` d");
     }
 
     #[test]
