@@ -282,7 +282,7 @@ fn escape(text: &str) -> String {
     let parts: Vec<&str> = text.split('`').collect();
     // A part is a code span only when a backtick closes it; after an
     // unpaired backtick the rest is plain text and is escaped.
-    let paired = if parts.len() % 2 == 0 {
+    let paired = if parts.len().is_multiple_of(2) {
         parts.len() - 1
     } else {
         parts.len()
