@@ -63,7 +63,7 @@ impl Repository {
             Err(_) => Err(format!(
                 "unknown revision `{revision}`: git cannot resolve it to a commit in {}; \
                  name a branch, tag or commit, and fetch it first if it is remote \
-                 (`git fetch origin main`)",
+                 (`git fetch origin main`, or `git fetch --unshallow` in a shallow clone)",
                 self.root.display()
             )),
         }

@@ -184,7 +184,7 @@ fn omitted_line(section: &Section, shown: usize) -> String {
 
 fn heading(report: &Report) -> String {
     let against = match &report.against {
-        Against::Out(path) => format!("the files in `{path}/`"),
+        Against::Out(path) => format!("the files in `{}/`", escape_code(path)),
         Against::Revision { revision, commit } => {
             let short = commit.get(..12).unwrap_or(commit);
             format!("revision `{}` (`{short}`)", escape_code(revision))
@@ -346,6 +346,13 @@ mod tests {
 
     fn report(offices: Vec<OfficeDiff>) -> Report {
         Report::new(Against::Out("out".into()), offices)
+    }
+
+    #[test]
+    fn out_path_stays_inside_its_code_span() {
+        let report = Report::new(Against::Out("o`</details>".into()), vec![]);
+        let text = heading(&report);
+        assert!(text.contains("`o'</details>/`"), "{text}");
     }
 
     #[test]
