@@ -34,7 +34,7 @@ struct Snippet {
 }
 
 impl Diagnostic {
-    /// An error at `span` of `file`, about the value at `key_path`.
+    /// Creates an error at `span` of `file`, about the value at `key_path`.
     pub fn error(
         file: &SourceFile,
         span: Span,
@@ -65,7 +65,8 @@ impl Diagnostic {
         }
     }
 
-    /// An error about a file or folder as a whole, such as a failed read.
+    /// Creates an error about a file or folder as a whole, such as a failed
+    /// read.
     pub fn file_error(path: impl Into<String>, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
@@ -105,7 +106,7 @@ impl Diagnostic {
         }
     }
 
-    /// The first line: `path:line:col: key.path: message`.
+    /// Formats the first line: `path:line:col: key.path: message`.
     pub fn headline(&self) -> String {
         let mut out = self.path.clone();
         if self.line > 0 {

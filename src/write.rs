@@ -104,7 +104,7 @@ impl Index {
     }
 }
 
-/// Whether `name` can be a file that `integrate` writes: a `.yaml` file
+/// Returns whether `name` can be a file that `integrate` writes: a `.yaml` file
 /// directly inside the office folder, named from lowercase letters,
 /// digits, `-` and `.`.
 pub fn is_generated_name(name: &str) -> bool {

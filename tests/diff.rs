@@ -37,11 +37,7 @@ fn run_in(dir: &Path, args: &[&str]) -> Run {
         .current_dir(dir)
         .output()
         .expect("run integrate");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    Run::from_output(&output)
 }
 
 fn isolated(mut command: Command) -> Command {

@@ -22,7 +22,7 @@ pub const DIFFERENCE: u8 = 1;
 /// Exit code for invalid input or usage.
 pub const INVALID: u8 = 2;
 
-/// Whether to color text written to stderr.
+/// Returns whether to color text written to stderr.
 pub fn color_stderr(global: &Global) -> bool {
     match global.color {
         ColorChoice::Always => true,
@@ -31,8 +31,8 @@ pub fn color_stderr(global: &Global) -> bool {
     }
 }
 
-/// Returns whether the `NO_COLOR` convention asks for plain output: the
-/// variable is set to a value that is not empty.
+/// Returns whether `NO_COLOR` is set to a value that is not empty, which
+/// by convention turns color off.
 pub fn no_color() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty())
 }

@@ -208,10 +208,11 @@ impl Report {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn files(entries: &[(&str, &str)]) -> BTreeMap<String, String> {
+    /// Builds a map of file names to file texts.
+    pub(crate) fn files(entries: &[(&str, &str)]) -> BTreeMap<String, String> {
         entries
             .iter()
             .map(|(name, text)| (name.to_string(), text.to_string()))

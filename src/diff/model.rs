@@ -305,13 +305,7 @@ fn text_only(key: ObjectKey, file: &str) -> ObjectChange {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn files(entries: &[(&str, &str)]) -> BTreeMap<String, String> {
-        entries
-            .iter()
-            .map(|(name, text)| (name.to_string(), text.to_string()))
-            .collect()
-    }
+    use crate::diff::tests::files;
 
     fn compare(old: &[(&str, &str)], new: &[(&str, &str)]) -> Vec<ObjectChange> {
         let (old, new) = (files(old), files(new));

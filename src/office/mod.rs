@@ -27,8 +27,8 @@ use crate::source::{SourceFile, Span};
 pub struct Office {
     pub id: String,
     pub namespace: String,
-    /// Where `id` and `namespace` are set, or the file's start when they
-    /// are derived.
+    /// Locations of `id` and `namespace`, or the file's start when they are
+    /// derived.
     pub id_span: Span,
     pub namespace_span: Span,
     pub file: Arc<SourceFile>,
@@ -160,7 +160,7 @@ pub struct Colony {
 }
 
 impl Colony {
-    /// The name shared by the Deployment, Service and NetworkPolicy.
+    /// Returns the name shared by the Deployment, Service and NetworkPolicy.
     pub fn object_name(&self) -> String {
         colony_object_name(&self.integration.id)
     }

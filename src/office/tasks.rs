@@ -24,7 +24,7 @@ pub struct Task {
     pub timezone: Option<String>,
 }
 
-/// The variables every template sees. Values that do not apply are left
+/// The variables available to every template. Values that do not apply are left
 /// out, so a template that uses them fails instead of printing `none`.
 #[derive(Debug, Clone, Default)]
 pub struct Context<'a> {

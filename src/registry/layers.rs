@@ -23,7 +23,8 @@ pub struct TaskTemplate {
     pub timezone: Option<String>,
 }
 
-/// Which agents may enable the integration, and their settings.
+/// Rules on the agents that may enable the integration, and their
+/// settings.
 #[derive(Debug, Clone, Default)]
 pub struct Members {
     pub required_roles: Vec<String>,
@@ -39,7 +40,7 @@ pub struct ConfigKey {
     pub allowed: Option<Vec<String>>,
 }
 
-/// The longest task template name, so that generated CronJob and Job
+/// Maximum length of a task template name, so that generated CronJob and Job
 /// names stay readable before they are shortened.
 const MAX_TASK_NAME: usize = 40;
 

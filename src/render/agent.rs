@@ -15,7 +15,7 @@ use super::meta::{self, CONFIG_HASH, Owner, labels, object_meta, selector};
 use super::pod;
 use crate::office::{Agent, Office};
 
-/// Where the home claim is mounted in the agent container.
+/// Mount path of the home claim in the agent container.
 pub const HOME: &str = "/home/agent";
 
 pub(super) fn deployment_name(agent: &Agent) -> String {
@@ -93,7 +93,7 @@ pub(super) fn deployment(office: &Office, agent: &Agent, secret_documents: &[&st
     }
 }
 
-/// The sha256 of a pod spec and of the documents it depends on.
+/// Returns the sha256 of a pod spec and of the documents it depends on.
 pub(super) fn config_hash(spec: &PodSpec, documents: &[&str]) -> String {
     let mut hasher = Sha256::new();
     hasher.update(serde_json::to_vec(spec).unwrap_or_default());
@@ -114,7 +114,7 @@ pub(super) fn home_claim(office: &Office, agent: &Agent) -> PersistentVolumeClai
     )
 }
 
-/// A ReadWriteOnce claim that neither Argo CD nor Flux deletes.
+/// Renders a ReadWriteOnce claim that neither Argo CD nor Flux deletes.
 pub(super) fn claim(
     office: &Office,
     name: &str,

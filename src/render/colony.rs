@@ -136,7 +136,7 @@ pub(super) fn deployment(office: &Office, colony: &Colony, secret_document: &str
     }
 }
 
-/// A ClusterIP Service in front of the container's ports, or `None` when
+/// Renders a ClusterIP Service in front of the container's ports, or `None` when
 /// the container listens on none.
 pub(super) fn service(office: &Office, colony: &Colony) -> Option<Service> {
     let spec = container_spec(colony);
@@ -211,7 +211,7 @@ pub(super) fn network_policy(office: &Office, colony: &Colony) -> NetworkPolicy 
     }
 }
 
-/// The container's data claim, kept after teardown.
+/// Renders the container's data claim, kept after teardown.
 pub(super) fn data_claim(office: &Office, colony: &Colony) -> Option<PersistentVolumeClaim> {
     let storage = container_spec(colony).storage.as_ref()?;
     Some(claim(

@@ -133,7 +133,7 @@ fn job_spec(office: &Office, task: &Task, runner_image: &str) -> JobSpec {
     }
 }
 
-/// A CronJob for a scheduled task. Overlapping runs are forbidden, and
+/// Renders the CronJob of a scheduled task. Overlapping runs are forbidden, and
 /// the zone goes in `timeZone`, never as a `CRON_TZ=` prefix.
 pub(super) fn cronjob(office: &Office, task: &Task, runner_image: &str) -> CronJob {
     CronJob {
@@ -157,7 +157,7 @@ pub(super) fn cronjob(office: &Office, task: &Task, runner_image: &str) -> CronJ
     }
 }
 
-/// A Job for a run-once task, named with a hash of its content: an
+/// Renders the Job of a run-once task, named with a hash of its content: an
 /// unchanged task keeps its name, so Argo CD or Flux leave the finished
 /// Job alone, and a changed one gets a new Job. It sets no
 /// `ttlSecondsAfterFinished`, because a GitOps tool would re-create a

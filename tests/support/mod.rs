@@ -18,6 +18,15 @@ pub struct Run {
 }
 
 impl Run {
+    /// Converts the output of a finished process.
+    pub fn from_output(output: &std::process::Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
     #[track_caller]
     pub fn assert_code(&self, code: i32) -> &Self {
         assert_eq!(
@@ -151,11 +160,7 @@ impl Project {
             .env("NO_COLOR", "1")
             .output()
             .expect("run integrate");
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        Run::from_output(&output)
     }
 
     /// Returns every file under `relative` with its bytes, sorted by path.
